@@ -1,0 +1,486 @@
+//! The one error type every call returns.
+
+use std::fmt;
+use std::io;
+
+use crate::secret::redact_json;
+
+/// A `Result` whose error is this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong with a call.
+///
+/// Match on the variant when the cause matters, or ask the questions
+/// [`status`](Self::status) and [`is_timeout`](Self::is_timeout). None of the
+/// variants carries the transport's own types, and no variant's `Debug` or
+/// `Display` ever shows an access token or a created token's secret.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server answered with a status of 400 or more.
+    Api(ApiError),
+    /// The client refused to send a request that could not be valid (a
+    /// malformed token ID, a name over 255 characters…). Nothing went over the
+    /// network.
+    InvalidRequest(InvalidRequest),
+    /// The client is misconfigured: a bad base URL, a missing access token, an
+    /// unusable proxy.
+    Config(ConfigError),
+    /// The request or its response failed on the way: a connection refused or
+    /// reset, a time-out, a body cut short or over the size limit.
+    Transport(TransportError),
+    /// A successful response whose body is not what the request promised.
+    Decode(DecodeError),
+    /// The server answered with a status that is neither a success nor an
+    /// error, such as a redirect, which the client does not follow.
+    UnexpectedStatus(UnexpectedStatus),
+}
+
+impl Error {
+    /// The HTTP status of the response behind this error, if one arrived.
+    #[must_use]
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            Error::Decode(e) => Some(e.status),
+            Error::UnexpectedStatus(e) => Some(e.status),
+            _ => None,
+        }
+    }
+
+    /// Whether a time-out fired: the whole-attempt `timeout` or the
+    /// `connect_timeout`.
+    #[must_use]
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Transport(e) if e.kind == TransportKind::Timeout)
+    }
+
+    /// Whether the connection to the server could not be made (refused,
+    /// unreachable, unknown host). Such a request never reached the server.
+    #[must_use]
+    pub fn is_connect(&self) -> bool {
+        matches!(self, Error::Transport(e) if e.kind == TransportKind::Connect)
+    }
+
+    /// The Losant error, when the server answered with one.
+    #[must_use]
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidRequest(InvalidRequest {
+            field,
+            reason: reason.into(),
+        })
+    }
+
+    pub(crate) fn config(message: impl Into<String>) -> Self {
+        Error::Config(ConfigError {
+            message: message.into(),
+        })
+    }
+
+    pub(crate) fn transport(kind: TransportKind, message: String) -> Self {
+        Error::Transport(TransportError {
+            kind,
+            message,
+            source: None,
+        })
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Api(e) => e.fmt(f),
+            Error::InvalidRequest(e) => e.fmt(f),
+            Error::Config(e) => e.fmt(f),
+            Error::Transport(e) => e.fmt(f),
+            Error::Decode(e) => e.fmt(f),
+            Error::UnexpectedStatus(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Api(e) => Some(e),
+            Error::InvalidRequest(e) => Some(e),
+            Error::Config(e) => Some(e),
+            Error::Transport(e) => Some(e),
+            Error::Decode(e) => Some(e),
+            Error::UnexpectedStatus(e) => Some(e),
+        }
+    }
+}
+
+/// An error answer from Losant: a status of 400 or more, and the body's
+/// `type` and `message` when it had them.
+///
+/// ```
+/// # fn check(err: losant_rest::Error) {
+/// if let losant_rest::Error::Api(api) = &err {
+///     if api.kind.as_deref() == Some("NotFound") {
+///         eprintln!("no such token: {}", api.message);
+///     }
+/// }
+/// # }
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The HTTP status, 400 or more.
+    pub status: u16,
+    /// Losant's error `type`, such as `NotFound`, `Validation` or
+    /// `Unauthorized`; `None` when the body was not a Losant error.
+    pub kind: Option<String>,
+    /// Losant's error `message`, or, for a body that is not a Losant error (an
+    /// HTML page from a gateway, an empty 413), a readable stand-in.
+    pub message: String,
+    body: Vec<u8>,
+}
+
+impl ApiError {
+    /// Builds the error from a status and the raw response body. It never
+    /// fails: whatever the body holds, the message says something readable.
+    #[must_use]
+    pub fn from_response(status: u16, body: Vec<u8>) -> Self {
+        #[derive(serde::Deserialize)]
+        struct Wire {
+            #[serde(rename = "type")]
+            kind: Option<String>,
+            message: Option<String>,
+        }
+        let wire = serde_json::from_slice::<Wire>(&body).ok();
+        let (kind, message) = match wire {
+            Some(Wire { kind, message }) if kind.is_some() || message.is_some() => {
+                let message = message.unwrap_or_else(|| reason_phrase(status).to_owned());
+                (kind, message)
+            }
+            _ => (None, fallback_message(status, &body)),
+        };
+        ApiError {
+            status,
+            kind,
+            message,
+            body,
+        }
+    }
+
+    /// The raw response body, exactly as it arrived.
+    #[must_use]
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+}
+
+/// A message for an error body that is not a Losant error: the reason phrase,
+/// plus a short, single-line excerpt of the body when it has text.
+fn fallback_message(status: u16, body: &[u8]) -> String {
+    let reason = reason_phrase(status);
+    let text = excerpt(body, 120);
+    if text.is_empty() {
+        format!("{reason} (empty body)")
+    } else {
+        format!("{reason}: {text}")
+    }
+}
+
+fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        413 => "Payload Too Large",
+        415 => "Unsupported Media Type",
+        422 => "Unprocessable Entity",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        400..=499 => "Client Error",
+        _ => "Server Error",
+    }
+}
+
+/// At most `max` characters of a body, lossily decoded, whitespace folded to
+/// single spaces, HTML tags dropped, and secrets redacted.
+pub(crate) fn excerpt(body: &[u8], max: usize) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(max * 4)]);
+    let mut out = String::new();
+    let mut in_tag = false;
+    let mut last_space = true;
+    let html = text.trim_start().starts_with('<');
+    for c in text.chars() {
+        if html && c == '<' {
+            in_tag = true;
+            continue;
+        }
+        if in_tag {
+            in_tag = c != '>';
+            if !in_tag && !last_space {
+                out.push(' ');
+                last_space = true;
+            }
+            continue;
+        }
+        if c.is_whitespace() || c.is_control() {
+            if !last_space {
+                out.push(' ');
+                last_space = true;
+            }
+        } else {
+            out.push(c);
+            last_space = false;
+        }
+        if out.chars().count() >= max {
+            out.push('…');
+            break;
+        }
+    }
+    redact_json(out.trim_end())
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("status", &self.status)
+            .field("kind", &self.kind)
+            .field("message", &self.message)
+            .field("body", &excerpt(&self.body, 200))
+            .finish()
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            Some(kind) => write!(
+                f,
+                "Losant answered {} {kind}: {}",
+                self.status, self.message
+            ),
+            None => write!(f, "Losant answered {}: {}", self.status, self.message),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// A request that the client refused to send, and why. Nothing went over the
+/// network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidRequest {
+    field: &'static str,
+    reason: String,
+}
+
+impl InvalidRequest {
+    /// The field at fault, as Losant names it (`name`, `apiTokenId`,
+    /// `orgRoles[0].orgId`…).
+    #[must_use]
+    pub fn field(&self) -> &str {
+        self.field
+    }
+
+    /// What is wrong with it.
+    #[must_use]
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+}
+
+impl fmt::Display for InvalidRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid request: `{}` {}", self.field, self.reason)
+    }
+}
+
+impl std::error::Error for InvalidRequest {}
+
+/// The client could not be built or used as configured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "client configuration: {}", self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TransportKind {
+    /// The connection was never made; the request did not leave.
+    Connect,
+    Timeout,
+    /// The connection failed after it was made, before a response arrived.
+    Io,
+    /// The response started but its body failed: cut short, undecodable
+    /// encoding, or over the size limit.
+    Body,
+    TooLarge,
+    Other,
+}
+
+/// A failure on the way to or from the server.
+#[derive(Debug)]
+pub struct TransportError {
+    kind: TransportKind,
+    message: String,
+    source: Option<io::Error>,
+}
+
+impl TransportError {
+    pub(crate) fn with_source(mut self, source: io::Error) -> Self {
+        self.source = Some(source);
+        self
+    }
+
+    /// Whether the response body was larger than the client's
+    /// `max_response_size`.
+    #[must_use]
+    pub fn is_too_large(&self) -> bool {
+        self.kind == TransportKind::TooLarge
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_ref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// A successful response whose body did not decode into the promised type.
+#[derive(Debug)]
+pub struct DecodeError {
+    status: u16,
+    excerpt: String,
+    source: serde_json::Error,
+}
+
+impl DecodeError {
+    pub(crate) fn new(status: u16, body: &[u8], source: serde_json::Error) -> Self {
+        DecodeError {
+            status,
+            excerpt: excerpt(body, 160),
+            source,
+        }
+    }
+
+    /// A short excerpt of the body, with any secret redacted.
+    #[must_use]
+    pub fn excerpt(&self) -> &str {
+        &self.excerpt
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "could not decode the {} response ({}); body starts: {:?}",
+            self.status, self.source, self.excerpt
+        )
+    }
+}
+
+impl std::error::Error for DecodeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// A response that is neither a success nor an error, such as a redirect.
+/// The client never follows redirects, so that the access token cannot be
+/// carried to another host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnexpectedStatus {
+    status: u16,
+    location: Option<String>,
+}
+
+impl UnexpectedStatus {
+    pub(crate) fn new(status: u16, location: Option<String>) -> Self {
+        UnexpectedStatus { status, location }
+    }
+
+    /// Where a redirect pointed, if it said.
+    #[must_use]
+    pub fn location(&self) -> Option<&str> {
+        self.location.as_deref()
+    }
+}
+
+impl fmt::Display for UnexpectedStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unexpected status {}", self.status)?;
+        if let Some(location) = &self.location {
+            write!(f, " (redirect to {location}, not followed)")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for UnexpectedStatus {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn losant_error_body() {
+        let e = ApiError::from_response(
+            404,
+            br#"{"type":"NotFound","message":"API Token was not found"}"#.to_vec(),
+        );
+        assert_eq!(e.kind.as_deref(), Some("NotFound"));
+        assert_eq!(e.message, "API Token was not found");
+        assert_eq!(
+            e.to_string(),
+            "Losant answered 404 NotFound: API Token was not found"
+        );
+    }
+
+    #[test]
+    fn html_and_empty_bodies_stay_readable() {
+        let e = ApiError::from_response(
+            502,
+            b"<html><head><title>502 Bad Gateway</title></head>\n<body><h1>502 Bad Gateway</h1></body></html>".to_vec(),
+        );
+        assert_eq!(e.kind, None);
+        assert_eq!(e.message, "Bad Gateway: 502 Bad Gateway 502 Bad Gateway");
+        let e = ApiError::from_response(413, Vec::new());
+        assert_eq!(e.message, "Payload Too Large (empty body)");
+        let e = ApiError::from_response(500, vec![0xff, 0xfe, b'x']);
+        assert!(e.message.starts_with("Internal Server Error: "));
+    }
+
+    #[test]
+    fn excerpt_is_bounded_and_redacted() {
+        let long = "x".repeat(10_000);
+        assert!(excerpt(long.as_bytes(), 50).chars().count() <= 51);
+        assert!(!excerpt(br#"{"token":"hunter2"}"#, 50).contains("hunter2"));
+    }
+}

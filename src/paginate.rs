@@ -1,0 +1,145 @@
+//! Walking every page of a list, lazily.
+
+use std::fmt;
+
+use crate::client::Client;
+use crate::error::Result;
+use crate::request::Request;
+use crate::schema::{ApiToken, ApiTokens};
+use crate::tokens::ListTokens;
+
+/// A list request that can be walked page by page with
+/// [`Client::paginate`].
+pub trait Paginated: Request {
+    /// What each page holds.
+    type Item;
+
+    /// The page this request asks for, from 0.
+    fn page(&self) -> u32;
+
+    /// Asks for another page, keeping every other parameter.
+    fn set_page(&mut self, page: u32);
+
+    /// The page size this request asks for, if it says.
+    fn per_page(&self) -> Option<u32>;
+
+    /// Splits an answer into its items and the counts that tell whether more
+    /// pages follow.
+    fn into_page(response: Self::Response) -> Page<Self::Item>;
+}
+
+/// One page's items and counts, as [`Paginated::into_page`] gives them.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Page<T> {
+    /// The items on the page.
+    pub items: Vec<T>,
+    /// The number of items over all pages, if the server said.
+    pub total_count: Option<u64>,
+    /// The page size the server used, if it said.
+    pub per_page: Option<u64>,
+}
+
+impl<T> Page<T> {
+    /// A page of `items`.
+    #[must_use]
+    pub fn new(items: Vec<T>, total_count: Option<u64>, per_page: Option<u64>) -> Self {
+        Page {
+            items,
+            total_count,
+            per_page,
+        }
+    }
+}
+
+impl Paginated for ListTokens {
+    type Item = ApiToken;
+
+    fn page(&self) -> u32 {
+        self.page_number()
+    }
+
+    fn set_page(&mut self, page: u32) {
+        ListTokens::set_page(self, page);
+    }
+
+    fn per_page(&self) -> Option<u32> {
+        self.per_page_size()
+    }
+
+    fn into_page(response: ApiTokens) -> Page<ApiToken> {
+        Page::new(response.items, response.total_count, response.per_page)
+    }
+}
+
+/// The iterator [`Client::paginate`] returns: every item, as
+/// `Result<Item>`, one page in memory at a time.
+pub struct Paginate<R: Paginated> {
+    client: Client,
+    /// The request for the next page; `None` once the walk is over.
+    next: Option<R>,
+    items: std::vec::IntoIter<R::Item>,
+}
+
+impl<R: Paginated> Paginate<R> {
+    pub(crate) fn new(client: Client, request: R) -> Self {
+        Paginate {
+            client,
+            next: Some(request),
+            items: Vec::new().into_iter(),
+        }
+    }
+
+    fn fetch(&mut self) -> Option<Result<()>> {
+        let mut request = self.next.take()?;
+        let page = request.page();
+        let response = match self.client.execute(&request) {
+            Ok(response) => response,
+            // Yield the error once; `next` stays `None`, so the walk ends.
+            Err(e) => return Some(Err(e)),
+        };
+        let Page {
+            items,
+            total_count,
+            per_page,
+        } = R::into_page(response);
+        let count = items.len() as u64;
+        let per_page = per_page.or(request.per_page().map(u64::from));
+        let seen = per_page.map(|pp| u64::from(page) * pp + count);
+        let done = count == 0
+            || matches!((seen, total_count), (Some(seen), Some(total)) if seen >= total)
+            || matches!(per_page, Some(pp) if count < pp)
+            || page == u32::MAX;
+        if !done {
+            request.set_page(page + 1);
+            self.next = Some(request);
+        }
+        self.items = items.into_iter();
+        Some(Ok(()))
+    }
+}
+
+impl<R: Paginated> Iterator for Paginate<R> {
+    type Item = Result<R::Item>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(item) = self.items.next() {
+                return Some(Ok(item));
+            }
+            match self.fetch()? {
+                Ok(()) => {}
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+}
+
+impl<R: Paginated + fmt::Debug> fmt::Debug for Paginate<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Paginate")
+            .field("next", &self.next)
+            .field("buffered", &self.items.len())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,478 @@
+//! The user API token actions: `/me/tokens` and `/me/tokens/{apiTokenId}`.
+//!
+//! Each request is a value built with setters and sent with
+//! [`Client::send`](crate::Client::send); its answer type is fixed by the
+//! request, so a [`ListTokens`] always gives [`ApiTokens`] and a
+//! [`DeleteToken`] always gives [`Success`].
+//!
+//! Every request also takes the parameters all Losant actions share:
+//! `.losant_domain(..)` (the `losantdomain` header, sent only when set) and
+//! `.actions(..)`, `.links(..)`, `.embedded(..)` (the `_actions`, `_links` and
+//! `_embedded` query parameters, always sent, defaulting to `false`, `true`
+//! and `true`).
+
+use crate::error::Result;
+use crate::request::{json_body, Method, Params, Path, Query, Request};
+use crate::schema::{
+    ApiToken, ApiTokenPatch, ApiTokenPost, ApiTokens, FilterField, SortDirection, SortField,
+    Success,
+};
+use crate::validate;
+
+/// Adds the setters for the parameters every action shares, and the
+/// `Request::params` accessor, to a request struct with a `params` field.
+macro_rules! shared_params {
+    ($name:ident) => {
+        impl $name {
+            /// Sets the `losantdomain` header, the domain scope of the request
+            /// (rarely needed). Defaults to none, and then the header is not
+            /// sent.
+            #[must_use]
+            pub fn losant_domain(mut self, domain: impl Into<String>) -> Self {
+                self.params.losant_domain = Some(domain.into());
+                self
+            }
+
+            /// Sets the `_actions` query parameter: whether the answer lists
+            /// the actions available on it. Defaults to `false`.
+            #[must_use]
+            pub fn actions(mut self, on: bool) -> Self {
+                self.params.actions = on;
+                self
+            }
+
+            /// Sets the `_links` query parameter: whether the answer carries
+            /// HAL links. Defaults to `true`.
+            #[must_use]
+            pub fn links(mut self, on: bool) -> Self {
+                self.params.links = on;
+                self
+            }
+
+            /// Sets the `_embedded` query parameter: whether the answer embeds
+            /// related resources. Defaults to `true`.
+            #[must_use]
+            pub fn embedded(mut self, on: bool) -> Self {
+                self.params.embedded = on;
+                self
+            }
+        }
+    };
+}
+
+/// `GET /me/tokens`: one page of the user's API tokens.
+///
+/// Scopes: `all.User`, `all.User.read`, `userApiTokens.*` or
+/// `userApiTokens.get`.
+///
+/// Answers [`ApiTokens`]. To walk every page, hand it to
+/// [`Client::paginate`](crate::Client::paginate).
+///
+/// ```no_run
+/// use losant_rest::schema::{FilterField, SortDirection, SortField};
+/// use losant_rest::tokens::ListTokens;
+///
+/// # fn main() -> losant_rest::Result<()> {
+/// let client = losant_rest::Client::from_env()?;
+/// let page = client.send(
+///     ListTokens::new()
+///         .sort_field(SortField::CreationDate)
+///         .sort_direction(SortDirection::Desc)
+///         .filter_field(FilterField::Name)
+///         .filter("ci-*")
+///         .per_page(50),
+/// )?;
+/// for token in &page.items {
+///     println!("{} {}", token.id, token.name);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListTokens {
+    sort_field: Option<SortField>,
+    sort_direction: Option<SortDirection>,
+    page: Option<u32>,
+    per_page: Option<u32>,
+    filter_field: Option<FilterField>,
+    filter: Option<String>,
+    params: Params,
+}
+
+impl ListTokens {
+    /// The first page, with Losant's default sort (by name, ascending) and
+    /// page size (100).
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the field to sort by. Defaults to the server's, `name`.
+    #[must_use]
+    pub fn sort_field(mut self, field: SortField) -> Self {
+        self.sort_field = Some(field);
+        self
+    }
+
+    /// Sets the sort direction. Defaults to the server's, `asc`.
+    #[must_use]
+    pub fn sort_direction(mut self, direction: SortDirection) -> Self {
+        self.sort_direction = Some(direction);
+        self
+    }
+
+    /// Sets which page to return, from 0. Defaults to the server's, 0.
+    #[must_use]
+    pub fn page(mut self, page: u32) -> Self {
+        self.page = Some(page);
+        self
+    }
+
+    /// Sets how many tokens a page holds. Defaults to the server's, 100.
+    /// The server judges the range.
+    #[must_use]
+    pub fn per_page(mut self, per_page: u32) -> Self {
+        self.per_page = Some(per_page);
+        self
+    }
+
+    /// Sets the field that [`filter`](Self::filter) applies to. Defaults to
+    /// none (no filtering).
+    #[must_use]
+    pub fn filter_field(mut self, field: FilterField) -> Self {
+        self.filter_field = Some(field);
+        self
+    }
+
+    /// Sets the filter, a glob in which `*` matches any run of characters,
+    /// such as `ci-*`. It is sent exactly as given. Defaults to none (no
+    /// filtering).
+    #[must_use]
+    pub fn filter(mut self, glob: impl Into<String>) -> Self {
+        self.filter = Some(glob.into());
+        self
+    }
+
+    /// The page this request asks for; 0 when unset.
+    #[must_use]
+    pub fn page_number(&self) -> u32 {
+        self.page.unwrap_or(0)
+    }
+
+    /// The page size this request asks for, if set.
+    #[must_use]
+    pub fn per_page_size(&self) -> Option<u32> {
+        self.per_page
+    }
+
+    pub(crate) fn set_page(&mut self, page: u32) {
+        self.page = Some(page);
+    }
+}
+
+shared_params!(ListTokens);
+
+impl Request for ListTokens {
+    type Response = ApiTokens;
+
+    fn method(&self) -> Method {
+        Method::Get
+    }
+
+    fn path(&self, path: &mut Path<'_>) {
+        path.push("/me/tokens");
+    }
+
+    fn query(&self, query: &mut Query<'_>) {
+        query
+            .opt("sortField", self.sort_field.as_ref().map(SortField::as_str))
+            .opt(
+                "sortDirection",
+                self.sort_direction.as_ref().map(SortDirection::as_str),
+            )
+            .opt_u32("page", self.page)
+            .opt_u32("perPage", self.per_page)
+            .opt(
+                "filterField",
+                self.filter_field.as_ref().map(FilterField::as_str),
+            )
+            .opt("filter", self.filter.as_deref());
+    }
+
+    fn params(&self) -> &Params {
+        &self.params
+    }
+}
+
+/// `POST /me/tokens`: creates a token. The answer is the only one that
+/// carries the secret [`ApiToken::token`].
+///
+/// Scopes: `all.User`, `userApiTokens.*` or `userApiTokens.post`.
+///
+/// Answers [`ApiToken`] (HTTP 201). It is never retried once it may have
+/// reached the server, so a token is never created twice by the client.
+///
+/// ```no_run
+/// use losant_rest::schema::ApiTokenPost;
+/// use losant_rest::tokens::CreateToken;
+///
+/// # fn main() -> losant_rest::Result<()> {
+/// let client = losant_rest::Client::from_env()?;
+/// let created = client.send(CreateToken::new(
+///     ApiTokenPost::new("deploy bot").scope(["all.User.read"]),
+/// ))?;
+/// let secret = created.token.as_ref().map(|t| t.expose_secret());
+/// # let _ = secret; Ok(()) }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateToken {
+    body: ApiTokenPost,
+    params: Params,
+}
+
+impl CreateToken {
+    /// Creates the token that `body` describes.
+    #[must_use]
+    pub fn new(body: ApiTokenPost) -> Self {
+        CreateToken {
+            body,
+            params: Params::new(),
+        }
+    }
+}
+
+shared_params!(CreateToken);
+
+impl Request for CreateToken {
+    type Response = ApiToken;
+
+    fn method(&self) -> Method {
+        Method::Post
+    }
+
+    fn path(&self, path: &mut Path<'_>) {
+        path.push("/me/tokens");
+    }
+
+    fn params(&self) -> &Params {
+        &self.params
+    }
+
+    fn body(&self) -> Result<Option<Vec<u8>>> {
+        json_body(&self.body)
+    }
+
+    fn validate(&self) -> Result<()> {
+        validate::post(&self.body)
+    }
+}
+
+/// `GET /me/tokens/{apiTokenId}`: one token (without its secret).
+///
+/// Scopes: `all.User`, `all.User.read`, `userApiToken.*` or
+/// `userApiToken.get`.
+///
+/// Answers [`ApiToken`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GetToken {
+    id: String,
+    params: Params,
+}
+
+impl GetToken {
+    /// The token with ID `id`, which must be 24 hexadecimal characters.
+    pub fn new(id: impl Into<String>) -> Self {
+        GetToken {
+            id: id.into(),
+            params: Params::new(),
+        }
+    }
+}
+
+shared_params!(GetToken);
+
+impl Request for GetToken {
+    type Response = ApiToken;
+
+    fn method(&self) -> Method {
+        Method::Get
+    }
+
+    fn path(&self, path: &mut Path<'_>) {
+        path.push("/me/tokens").segment(&self.id);
+    }
+
+    fn params(&self) -> &Params {
+        &self.params
+    }
+
+    fn validate(&self) -> Result<()> {
+        validate::id("apiTokenId", &self.id)
+    }
+}
+
+/// `PATCH /me/tokens/{apiTokenId}`: changes a token's name, description,
+/// roles or status.
+///
+/// Scopes: `all.User`, `userApiToken.*` or `userApiToken.patch`.
+///
+/// Answers the updated [`ApiToken`]. It is never retried once it may have
+/// reached the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateToken {
+    id: String,
+    body: ApiTokenPatch,
+    params: Params,
+}
+
+impl UpdateToken {
+    /// Applies `body` to the token with ID `id`.
+    pub fn new(id: impl Into<String>, body: ApiTokenPatch) -> Self {
+        UpdateToken {
+            id: id.into(),
+            body,
+            params: Params::new(),
+        }
+    }
+}
+
+shared_params!(UpdateToken);
+
+impl Request for UpdateToken {
+    type Response = ApiToken;
+
+    fn method(&self) -> Method {
+        Method::Patch
+    }
+
+    fn path(&self, path: &mut Path<'_>) {
+        path.push("/me/tokens").segment(&self.id);
+    }
+
+    fn params(&self) -> &Params {
+        &self.params
+    }
+
+    fn body(&self) -> Result<Option<Vec<u8>>> {
+        json_body(&self.body)
+    }
+
+    fn validate(&self) -> Result<()> {
+        validate::id("apiTokenId", &self.id)?;
+        validate::patch(&self.body)
+    }
+}
+
+/// `DELETE /me/tokens/{apiTokenId}`: deletes a token.
+///
+/// Scopes: `all.User`, `userApiToken.*` or `userApiToken.delete`.
+///
+/// Answers [`Success`]. A delete is safe to repeat, so it is retried on
+/// transient failures. If a *retry* answers 404, an earlier attempt already
+/// deleted the token (its answer was lost on the way), so the call succeeds
+/// with `Success { success: true }`. A 404 on the first attempt is still an
+/// [`Error::Api`](crate::Error::Api): that token never existed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeleteToken {
+    id: String,
+    params: Params,
+}
+
+impl DeleteToken {
+    /// Deletes the token with ID `id`.
+    pub fn new(id: impl Into<String>) -> Self {
+        DeleteToken {
+            id: id.into(),
+            params: Params::new(),
+        }
+    }
+}
+
+shared_params!(DeleteToken);
+
+impl Request for DeleteToken {
+    type Response = Success;
+
+    fn method(&self) -> Method {
+        Method::Delete
+    }
+
+    fn path(&self, path: &mut Path<'_>) {
+        path.push("/me/tokens").segment(&self.id);
+    }
+
+    fn params(&self) -> &Params {
+        &self.params
+    }
+
+    fn validate(&self) -> Result<()> {
+        validate::id("apiTokenId", &self.id)
+    }
+
+    fn response_when_gone(&self) -> Option<Success> {
+        Some(Success::TRUE)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::build_url;
+
+    const ID: &str = "575ec7417ae143cd83dc4a95";
+
+    #[test]
+    fn list_query_is_exact() {
+        let r = ListTokens::new()
+            .sort_field(SortField::CreationDate)
+            .sort_direction(SortDirection::Desc)
+            .page(2)
+            .per_page(50)
+            .filter_field(FilterField::Name)
+            .filter("my*token & co=1/2?#%é");
+        assert_eq!(
+            build_url("https://x", &r),
+            "https://x/me/tokens?_actions=false&_links=true&_embedded=true\
+             &sortField=creationDate&sortDirection=desc&page=2&perPage=50\
+             &filterField=name&filter=my%2Atoken%20%26%20co%3D1%2F2%3F%23%25%C3%A9"
+        );
+        assert_eq!(
+            build_url("https://x", &ListTokens::new()),
+            "https://x/me/tokens?_actions=false&_links=true&_embedded=true"
+        );
+    }
+
+    #[test]
+    fn shared_params_change_the_query() {
+        let r = GetToken::new(ID).actions(true).links(false).embedded(false);
+        assert_eq!(
+            build_url("http://h/p", &r),
+            format!("http://h/p/me/tokens/{ID}?_actions=true&_links=false&_embedded=false")
+        );
+        let r = DeleteToken::new(ID).losant_domain("example.com");
+        assert_eq!(r.params().losant_domain.as_deref(), Some("example.com"));
+    }
+
+    #[test]
+    fn methods_bodies_and_retry_safety() {
+        let c = CreateToken::new(ApiTokenPost::new("n"));
+        assert_eq!((c.method(), c.retry_safe()), (Method::Post, false));
+        assert_eq!(c.body().unwrap().unwrap(), br#"{"name":"n"}"#);
+        let u = UpdateToken::new(ID, ApiTokenPatch::new());
+        assert_eq!((u.method(), u.retry_safe()), (Method::Patch, false));
+        assert_eq!(u.body().unwrap().unwrap(), b"{}");
+        let d = DeleteToken::new(ID);
+        assert_eq!((d.method(), d.retry_safe()), (Method::Delete, true));
+        assert!(d.body().unwrap().is_none());
+        assert_eq!(d.response_when_gone(), Some(Success { success: true }));
+        assert!(GetToken::new(ID).response_when_gone().is_none());
+    }
+
+    #[test]
+    fn ids_are_checked() {
+        assert!(GetToken::new("nope").validate().is_err());
+        assert!(UpdateToken::new("../x", ApiTokenPatch::new())
+            .validate()
+            .is_err());
+        assert!(DeleteToken::new(ID.to_uppercase()).validate().is_ok());
+    }
+}
