@@ -26,6 +26,7 @@ const DEFAULT_BACKOFF: Backoff = Backoff {
 };
 const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
 const DEFAULT_MAX_RESPONSE_SIZE: u64 = 32 * 1024 * 1024;
+const DEFAULT_MAX_IDLE_CONNECTIONS: usize = 16;
 
 /// A blocking Losant client.
 ///
@@ -492,6 +493,7 @@ pub struct ClientBuilder {
     backoff: Backoff,
     max_retry_after: Duration,
     max_response_size: u64,
+    max_idle_connections: usize,
     proxy: ProxySetting,
 }
 
@@ -515,6 +517,7 @@ impl Default for ClientBuilder {
             backoff: DEFAULT_BACKOFF,
             max_retry_after: DEFAULT_MAX_RETRY_AFTER,
             max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
+            max_idle_connections: DEFAULT_MAX_IDLE_CONNECTIONS,
             proxy: ProxySetting::FromEnv,
         }
     }
@@ -535,6 +538,7 @@ impl fmt::Debug for ClientBuilder {
             .field("max_retries", &self.max_retries)
             .field("max_retry_after", &self.max_retry_after)
             .field("max_response_size", &self.max_response_size)
+            .field("max_idle_connections", &self.max_idle_connections)
             .field("proxy", &self.proxy)
             .finish_non_exhaustive()
     }
@@ -621,6 +625,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Sets how many idle keep-alive connections the pool keeps open. With
+    /// more threads than this sharing one client, some requests open a new
+    /// connection. Defaults to 16.
+    #[must_use]
+    pub fn max_idle_connections(mut self, connections: usize) -> Self {
+        self.max_idle_connections = connections;
+        self
+    }
+
     /// Sends every request through this proxy, such as
     /// `http://proxy.example:3128` or `socks5://127.0.0.1:1080`. Defaults to
     /// the proxy the environment names.
@@ -682,6 +695,8 @@ impl ClientBuilder {
             .timeout_connect(Some(self.connect_timeout))
             .user_agent(self.user_agent.as_str())
             .accept("application/json")
+            .max_idle_connections(self.max_idle_connections)
+            .max_idle_connections_per_host(self.max_idle_connections)
             .proxy(proxy);
         #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
         let config = config.tls_config(

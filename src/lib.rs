@@ -1,10 +1,208 @@
-//! A blocking, synchronous client for Losant's REST API.
+//! A blocking, synchronous client for [Losant](https://www.losant.com)'s
+//! REST API, starting with the user API token resources.
+//!
+//! It is for scripts, command-line tools and programs without an async
+//! runtime: each call sends one HTTP request on the calling thread and
+//! returns a typed answer or a typed [`Error`].
+//!
+//! # Setup
+//!
+//! A [`Client`] needs an access token. [`Client::new`] talks to
+//! `https://api.losant.com`; [`Client::builder`] sets everything else, and
+//! [`Client::from_env`] reads `LOSANT_API_TOKEN` and `LOSANT_API_URL`.
+//!
+//! ```no_run
+//! # fn main() -> losant_rest::Result<()> {
+//! use std::time::Duration;
+//!
+//! let client = losant_rest::Client::new("my-access-token");
+//!
+//! let client = losant_rest::Client::builder()
+//!     .access_token("my-access-token")
+//!     .timeout(Duration::from_secs(10))
+//!     .build()?;
+//!
+//! let client = losant_rest::Client::from_env()?;
+//! # let _ = client; Ok(()) }
+//! ```
+//!
+//! The examples below run for real, against the fake Losant server this
+//! crate ships (see [Testing your own code](#testing-your-own-code)).
+//!
+//! # Every action
+//!
+//! Each action is a request value in [`tokens`]; [`Client::send`] sends it
+//! and returns the type that action answers with.
+//!
+//! ```
+//! use losant_rest::schema::{ApiTokenPatch, ApiTokenPost, TokenStatus};
+//! use losant_rest::tokens::{CreateToken, DeleteToken, GetToken, ListTokens, UpdateToken};
+//!
+//! # fn main() -> losant_rest::Result<()> {
+//! # let fake = losant_rest::fake::FakeLosant::start();
+//! # let client = losant_rest::Client::builder().access_token(fake.access_token()).base_url(fake.url()).build()?;
+//! // POST /me/tokens: the only answer that carries the secret.
+//! let created = client.send(CreateToken::new(
+//!     ApiTokenPost::new("deploy bot").scope(["all.User.read"]),
+//! ))?;
+//! let secret = created.token.as_ref().expect("a create returns the secret");
+//! assert!(!secret.expose_secret().is_empty());
+//! assert_eq!(format!("{secret}"), "<redacted>");
+//!
+//! // GET /me/tokens/{id}: later reads never carry it.
+//! let token = client.send(GetToken::new(&created.id))?;
+//! assert!(token.token.is_none());
+//!
+//! // PATCH /me/tokens/{id}
+//! let off = client.send(UpdateToken::new(
+//!     &created.id,
+//!     ApiTokenPatch::new().status(TokenStatus::Inactive),
+//! ))?;
+//! assert_eq!(off.status, Some(TokenStatus::Inactive));
+//!
+//! // GET /me/tokens
+//! let page = client.send(ListTokens::new().per_page(10))?;
+//! assert_eq!(page.items.len(), 1);
+//!
+//! // DELETE /me/tokens/{id}
+//! assert!(client.send(DeleteToken::new(&created.id))?.success);
+//! # Ok(()) }
+//! ```
+//!
+//! # Errors
+//!
+//! Every call returns [`Result`]. An answer of 400 or more is
+//! [`Error::Api`], with Losant's error `type` and `message`; a request that
+//! cannot be valid is refused before sending with [`Error::InvalidRequest`].
+//!
+//! ```
+//! use losant_rest::tokens::GetToken;
+//! use losant_rest::Error;
+//!
+//! # fn main() -> losant_rest::Result<()> {
+//! # let fake = losant_rest::fake::FakeLosant::start();
+//! # let client = losant_rest::Client::builder().access_token(fake.access_token()).base_url(fake.url()).build()?;
+//! match client.send(GetToken::new("575ec7417ae143cd83dc4a95")) {
+//!     Err(Error::Api(e)) if e.kind.as_deref() == Some("NotFound") => {
+//!         assert_eq!(e.status, 404);
+//!     }
+//!     other => panic!("expected a 404, got {other:?}"),
+//! }
+//!
+//! let err = client.send(GetToken::new("not-an-id")).unwrap_err();
+//! assert!(matches!(err, Error::InvalidRequest(_)));
+//! assert_eq!(err.status(), None); // nothing was sent
+//! # Ok(()) }
+//! ```
+//!
+//! # Retries and time-outs
+//!
+//! `GET` and `DELETE` are retried on 429, 502, 503 and 504 and on a dropped
+//! connection, honouring `Retry-After`; `POST` and `PATCH` are never sent
+//! twice once they may have reached the server. Each attempt is bounded by
+//! [`ClientBuilder::timeout`] (30 s by default) and its connection by
+//! [`ClientBuilder::connect_timeout`] (10 s); [`Error::is_timeout`] tells
+//! when one fired. [`ClientBuilder`] documents the whole policy.
+//!
+//! ```
+//! use std::time::Duration;
+//! use losant_rest::fake::{Fault, FakeLosant};
+//! use losant_rest::tokens::ListTokens;
+//!
+//! # fn main() -> losant_rest::Result<()> {
+//! let fake = FakeLosant::start();
+//! let client = losant_rest::Client::builder()
+//!     .access_token(fake.access_token())
+//!     .base_url(fake.url())
+//!     .max_retries(2)
+//!     .backoff(Duration::from_millis(1), Duration::from_millis(10))
+//!     .build()?;
+//! fake.fail_next(2, Fault::status(503));
+//! client.send(ListTokens::new())?; // two 503s, then success
+//! assert_eq!(fake.request_count(), 3);
+//! # Ok(()) }
+//! ```
+//!
+//! # Pagination
+//!
+//! [`Client::paginate`] walks every page lazily, holding one page at a time,
+//! and stops on the server's `totalCount`.
+//!
+//! ```
+//! use losant_rest::tokens::ListTokens;
+//!
+//! # fn main() -> losant_rest::Result<()> {
+//! # let fake = losant_rest::fake::FakeLosant::start();
+//! # let client = losant_rest::Client::builder().access_token(fake.access_token()).base_url(fake.url()).build()?;
+//! fake.seed(250);
+//! let mut n = 0;
+//! for token in client.paginate(ListTokens::new().per_page(100)) {
+//!     let token = token?;
+//!     n += 1;
+//!     # let _ = token;
+//! }
+//! assert_eq!(n, 250);
+//! assert_eq!(fake.request_count(), 3); // pages 0, 1 and 2; no empty page 3
+//! # Ok(()) }
+//! ```
+//!
+//! # Testing your own code
+//!
+//! With the `fake` feature, [`fake::FakeLosant`] serves the token resources
+//! on 127.0.0.1, so your tests need neither an account nor the network. Add
+//! it to your dev-dependencies:
+//!
+//! ```toml
+//! [dev-dependencies]
+//! losant-rest = { version = "0.1", features = ["fake"] }
+//! ```
+//!
+//! ```
+//! use losant_rest::fake::FakeLosant;
+//! use losant_rest::tokens::ListTokens;
+//!
+//! # fn main() -> losant_rest::Result<()> {
+//! let fake = FakeLosant::start();
+//! fake.seed(3);
+//! let client = losant_rest::Client::builder()
+//!     .access_token(fake.access_token())
+//!     .base_url(fake.url())
+//!     .build()?;
+//! assert_eq!(client.send(ListTokens::new())?.items.len(), 3);
+//! assert_eq!(fake.requests()[0].header("authorization"), Some(format!("Bearer {}", fake.access_token()).as_str()));
+//! # Ok(()) }
+//! ```
+//!
+//! # Custom requests
+//!
+//! [`Request`] is public: implement it to call a Losant endpoint this crate
+//! does not cover yet, with the same headers, retries and errors. See the
+//! [`request`] module for an example.
+//!
+//! # Features
+//!
+//! - `rustls` (default): TLS with rustls and the webpki roots.
+//! - `native-tls`: TLS with the platform's library instead. With neither TLS
+//!   feature, the client speaks plain `http://` only.
+//! - `gzip` (default): asks for gzip and decompresses transparently; the
+//!   response size limit applies to the decompressed body.
+//! - `fake`: [`fake::FakeLosant`], a fake Losant server for tests.
+//!
+//! # Logging
+//!
+//! The client logs one `debug` line per attempt through the [`log`] facade:
+//! the method, the path (never the query), the status or failure, the
+//! duration and the retry number. Tokens are never logged.
+//!
+//! [`log`]: https://docs.rs/log
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations)]
 
 mod client;
 mod error;
+#[cfg(feature = "fake")]
+pub mod fake;
 pub mod paginate;
 pub mod request;
 mod retry;
