@@ -1,0 +1,159 @@
+//! A walk through every user API token action.
+//!
+//! ```text
+//! cargo run --example tour                 # offline, against the built-in fake server
+//! LOSANT_API_TOKEN=… cargo run --example tour           # the real API, read-only
+//! LOSANT_API_TOKEN=… cargo run --example tour -- --write   # the real API, create/patch/delete too
+//! ```
+//!
+//! Against the real API it lists only, unless `--write` is given; a token it
+//! creates is always deleted again, even when a later step fails.
+
+use std::process::ExitCode;
+
+use losant_rest::fake::FakeLosant;
+use losant_rest::schema::{ApiTokenPatch, ApiTokenPost, SortDirection, SortField, TokenStatus};
+use losant_rest::tokens::{CreateToken, DeleteToken, GetToken, ListTokens, UpdateToken};
+use losant_rest::{Client, Result};
+
+fn main() -> ExitCode {
+    let write = match std::env::args().nth(1).as_deref() {
+        None => false,
+        Some("--write") => true,
+        Some("-h" | "--help") => {
+            println!("usage: tour [--write]   (set LOSANT_API_TOKEN to use the real API)");
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => {
+            eprintln!("error: unknown argument {other:?} (try --help)");
+            return ExitCode::from(2);
+        }
+    };
+    // Keep the fake alive for the whole tour when there is one.
+    let (client, fake, write) = match std::env::var("LOSANT_API_TOKEN") {
+        Ok(token) if !token.is_empty() => match Client::from_env() {
+            Ok(client) => {
+                println!("Using the real Losant API at {}.", client.base_url());
+                if !write {
+                    println!("Read-only: pass --write to create, change and delete a token too.");
+                }
+                (client, None, write)
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        _ => {
+            let fake = FakeLosant::start();
+            fake.seed(245);
+            println!("LOSANT_API_TOKEN is not set, so this tour runs offline against the");
+            println!("built-in fake Losant server at {}, seeded with 245 tokens.", fake.url());
+            let client = Client::builder()
+                .access_token(fake.access_token())
+                .base_url(fake.url())
+                .build()
+                .expect("the fake's URL is valid");
+            (client, Some(fake), true)
+        }
+    };
+    match tour(&client, write) {
+        Ok(()) => {
+            if let Some(fake) = fake {
+                println!("\nThe fake server saw {} requests. Done.", fake.request_count());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn tour(client: &Client, write: bool) -> Result<()> {
+    println!("\n1. List: the five newest tokens (GET /me/tokens)");
+    let page = client.send(
+        ListTokens::new()
+            .sort_field(SortField::CreationDate)
+            .sort_direction(SortDirection::Desc)
+            .per_page(5),
+    )?;
+    println!("   {} tokens in all; this page:", page.total_count.unwrap_or(0));
+    for token in &page.items {
+        println!("   {}  {:<24} {}", token.id, token.name, status(token.status.as_ref()));
+    }
+
+    println!("\n2. Paginate: every token, 100 per page, one page in memory at a time");
+    let (mut count, mut active) = (0, 0);
+    for token in client.paginate(ListTokens::new().per_page(100)) {
+        let token = token?;
+        count += 1;
+        active += usize::from(token.status == Some(TokenStatus::Active));
+    }
+    println!("   walked {count} tokens, {active} of them active");
+
+    if !write {
+        return Ok(());
+    }
+
+    println!("\n3. Create (POST /me/tokens): the only answer that carries the secret");
+    let created = client.send(CreateToken::new(
+        ApiTokenPost::new("losant-rest tour")
+            .description("created by the losant-rest tour; safe to delete")
+            .scope(["all.User.read"]),
+    ))?;
+    // Whatever happens next, the token is deleted again.
+    let result = with_token(client, &created);
+    println!("\n6. Delete (DELETE /me/tokens/{})", created.id);
+    let deleted = client.send(DeleteToken::new(&created.id));
+    match (&result, deleted) {
+        (_, Ok(ok)) => println!("   success: {}", ok.success),
+        (Ok(()), Err(e)) => return Err(e),
+        (Err(_), Err(e)) => eprintln!("   could not delete {}: {e}", created.id),
+    }
+    if result.is_ok() {
+        match client.send(GetToken::new(&created.id)) {
+            Err(e) if e.status() == Some(404) => println!("   reading it again: {e}"),
+            Err(e) => return Err(e),
+            Ok(_) => println!("   the token is still there?"),
+        }
+    }
+    result
+}
+
+fn with_token(client: &Client, created: &losant_rest::schema::ApiToken) -> Result<()> {
+    let secret = created.token.as_ref();
+    println!("   created {} ({})", created.id, created.name);
+    println!(
+        "   secret: present, {} characters; printed as {:?} and {}",
+        secret.map_or(0, |s| s.expose_secret().len()),
+        secret,
+        secret.map_or_else(|| "-".to_owned(), ToString::to_string)
+    );
+
+    println!("\n4. Get (GET /me/tokens/{})", created.id);
+    let fetched = client.send(GetToken::new(&created.id))?;
+    println!(
+        "   {} is {}; the secret is {}",
+        fetched.name,
+        status(fetched.status.as_ref()),
+        if fetched.token.is_some() { "here again?!" } else { "gone: a read never carries it" }
+    );
+
+    println!("\n5. Disable (PATCH /me/tokens/{})", created.id);
+    let off = client.send(UpdateToken::new(
+        &created.id,
+        ApiTokenPatch::new().status(TokenStatus::Inactive),
+    ))?;
+    println!(
+        "   now {}, last updated {}",
+        status(off.status.as_ref()),
+        off.last_updated.as_deref().unwrap_or("-")
+    );
+    Ok(())
+}
+
+fn status(status: Option<&TokenStatus>) -> &str {
+    status.map_or("-", TokenStatus::as_str)
+}
