@@ -217,3 +217,9 @@ pub use error::{
     UnexpectedStatus,
 };
 pub use request::Request;
+
+// Compiles the README's Rust examples as doctests, so that the README and
+// the crate cannot disagree.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
