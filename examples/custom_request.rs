@@ -49,7 +49,11 @@ fn main() -> ExitCode {
     };
     match client.send(GetMe) {
         Ok(me) => {
-            println!("signed in as {} <{}>", me.first_name.as_deref().unwrap_or("?"), me.email.as_deref().unwrap_or("?"));
+            println!(
+                "signed in as {} <{}>",
+                me.first_name.as_deref().unwrap_or("?"),
+                me.email.as_deref().unwrap_or("?")
+            );
             println!("user id {}", me.id);
             ExitCode::SUCCESS
         }

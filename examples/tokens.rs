@@ -166,7 +166,7 @@ fn main() -> ExitCode {
         Command::Get(id) => get(&client, id),
         Command::SetStatus(id, status) => set_status(&client, id, status),
         Command::Rename(args) => rename(&client, args),
-        Command::Delete(id) => delete(&client, id),
+        Command::Delete(id) => delete(&client, &id),
         Command::Rotate(args) => rotate(&client, &args),
     };
     match outcome {
@@ -318,8 +318,8 @@ fn parse_list(lx: &mut Lexer) -> Result<Option<ListArgs>, Usage> {
             "--filter" => args.filter = Some(lx.value(name, value)?),
             "--status" => args.status = Some(parse_status(&lx.value(name, value)?)?),
             "--sort" => args.sort = Some(parse_sort(&lx.value(name, value)?)?),
-            "--desc" => args.desc = switch(name, value)?,
-            "--json" => args.json = switch(name, value)?,
+            "--desc" => args.desc = switch(name, value.as_deref())?,
+            "--json" => args.json = switch(name, value.as_deref())?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -366,7 +366,7 @@ fn parse_rotate(lx: &mut Lexer) -> Result<Option<RotateArgs>, Usage> {
         if name != "--delete-old" {
             return Ok(false);
         }
-        delete_old = switch(name, value)?;
+        delete_old = switch(name, value.as_deref())?;
         Ok(true)
     })?;
     Ok(parsed.map(|mut positional| RotateArgs {
@@ -469,7 +469,7 @@ impl Lexer {
 }
 
 /// A flag that takes no value: `true`, or an error for `--flag=value`.
-fn switch(name: &str, value: Option<String>) -> Result<bool, Usage> {
+fn switch(name: &str, value: Option<&str>) -> Result<bool, Usage> {
     match value {
         None => Ok(true),
         Some(_) => Err(Usage(format!("`{name}` takes no value"))),
@@ -717,8 +717,8 @@ fn rename(client: &Client, args: RenameArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn delete(client: &Client, id: String) -> Result<(), Failure> {
-    let done = client.send(DeleteToken::new(id.clone()))?;
+fn delete(client: &Client, id: &str) -> Result<(), Failure> {
+    let done = client.send(DeleteToken::new(id))?;
     if !done.success {
         return Err(Failure::Partial {
             error: "Losant did not confirm the delete".into(),
@@ -749,6 +749,49 @@ fn rotate(client: &Client, args: &RotateArgs) -> Result<(), Failure> {
     let name = clean(&old.name);
 
     // 2. Create its replacement.
+    let new = client
+        .send(CreateToken::new(replacement(&old)))
+        .map_err(|e| {
+            let state = if may_have_reached(&e) {
+                format!(
+                    "a new token named {name:?} may have been created anyway: look for it \
+                     with `tokens list --filter '{name}'` and delete it if it is there; the \
+                     old token {old_id} is unchanged and still {old_state}"
+                )
+            } else {
+                format!(
+                    "no new token was created; the old token {old_id} is unchanged and \
+                     still {old_state}"
+                )
+            };
+            Failure::Partial {
+                error: describe(&e),
+                state,
+            }
+        })?;
+
+    // 3. Hand over the secret before touching the old token.
+    if let Err(reason) = print_secret(&new) {
+        return Err(Failure::Partial {
+            error: reason,
+            state: format!(
+                "the new token {} exists and is {}, but its secret is lost: delete it with \
+                 `tokens delete {}`; the old token {old_id} is unchanged and still {old_state}",
+                new.id,
+                status_word(new.status.as_ref()),
+                new.id
+            ),
+        });
+    }
+    note(&format!("created token {} ({name})", new.id));
+
+    // 4. Retire the old token.
+    retire(client, &old, &new, args.delete_old)
+}
+
+/// The body that creates a copy of `old`: the same name, description,
+/// scopes, default role, organization roles and expiry.
+fn replacement(old: &ApiToken) -> ApiTokenPost {
     let mut body = ApiTokenPost::new(old.name.clone());
     if let Some(description) = &old.description {
         body = body.description(description.clone());
@@ -765,42 +808,19 @@ fn rotate(client: &Client, args: &RotateArgs) -> Result<(), Failure> {
     if let Some(expires) = &old.expiration_date {
         body = body.expiration_date(expires.clone());
     }
-    let new = client.send(CreateToken::new(body)).map_err(|e| {
-        let state = if may_have_reached(&e) {
-            format!(
-                "a new token named {name:?} may have been created anyway: look for it with \
-                 `tokens list --filter '{name}'` and delete it if it is there; the old token \
-                 {old_id} is unchanged and still {old_state}"
-            )
-        } else {
-            format!(
-                "no new token was created; the old token {old_id} is unchanged and still \
-                 {old_state}"
-            )
-        };
-        Failure::Partial {
-            error: describe(&e),
-            state,
-        }
-    })?;
-    let new_id = &new.id;
-    let new_state = status_word(new.status.as_ref());
+    body
+}
 
-    // 3. Hand over the secret before touching the old token.
-    if let Err(reason) = print_secret(&new) {
-        return Err(Failure::Partial {
-            error: reason,
-            state: format!(
-                "the new token {new_id} exists and is {new_state}, but its secret is lost: \
-                 delete it with `tokens delete {new_id}`; the old token {old_id} is unchanged \
-                 and still {old_state}"
-            ),
-        });
-    }
-    note(&format!("created token {new_id} ({name})"));
-
-    // 4. Retire the old token.
-    let retired = if args.delete_old {
+/// Disables the old token, or deletes it, once `new` replaces it; on failure,
+/// says which tokens exist and are active.
+fn retire(
+    client: &Client,
+    old: &ApiToken,
+    new: &ApiToken,
+    delete_old: bool,
+) -> Result<(), Failure> {
+    let (old_id, new_id) = (&old.id, &new.id);
+    let retired = if delete_old {
         client
             .send(DeleteToken::new(old_id.clone()))
             .map_err(|e| (describe(&e), may_have_reached(&e)))
@@ -818,41 +838,45 @@ fn rotate(client: &Client, args: &RotateArgs) -> Result<(), Failure> {
             .map(|_| "disabled")
             .map_err(|e| (describe(&e), may_have_reached(&e)))
     };
-    match retired {
+    let (error, unsure) = match retired {
         Ok(done) => {
             note(&format!(
-                "{done} the old token {old_id}; {name} is now the token {new_id}"
+                "{done} the old token {old_id}; {} is now the token {new_id}",
+                clean(&new.name)
             ));
-            Ok(())
+            return Ok(());
         }
-        Err((error, unsure)) => {
-            let (verb, command) = if args.delete_old {
-                ("deleted", "delete")
-            } else {
-                ("disabled", "disable")
-            };
-            let old_part = if unsure {
-                format!(
-                    "the old token {old_id} may or may not have been {verb}: check with \
-                     `tokens get {old_id}`"
-                )
-            } else if args.delete_old {
-                format!(
-                    "the old token {old_id} still exists and is {old_state}: delete it with \
-                     `tokens delete {old_id}`"
-                )
-            } else {
-                format!(
-                    "the old token {old_id} is still {old_state}: {command} it with \
-                     `tokens {command} {old_id}`"
-                )
-            };
-            Err(Failure::Partial {
-                error,
-                state: format!("the new token {new_id} exists and is {new_state}; {old_part}"),
-            })
-        }
-    }
+        Err(failed) => failed,
+    };
+    let old_state = status_word(old.status.as_ref());
+    let (verb, command) = if delete_old {
+        ("deleted", "delete")
+    } else {
+        ("disabled", "disable")
+    };
+    let old_part = if unsure {
+        format!(
+            "the old token {old_id} may or may not have been {verb}: check with \
+             `tokens get {old_id}`"
+        )
+    } else if delete_old {
+        format!(
+            "the old token {old_id} still exists and is {old_state}: delete it with \
+             `tokens delete {old_id}`"
+        )
+    } else {
+        format!(
+            "the old token {old_id} is still {old_state}: {command} it with \
+             `tokens {command} {old_id}`"
+        )
+    };
+    Err(Failure::Partial {
+        error,
+        state: format!(
+            "the new token {new_id} exists and is {}; {old_part}",
+            status_word(new.status.as_ref())
+        ),
+    })
 }
 
 // ---------------------------------------------------------------------------

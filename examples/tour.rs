@@ -48,7 +48,10 @@ fn main() -> ExitCode {
             let fake = FakeLosant::start();
             fake.seed(245);
             println!("LOSANT_API_TOKEN is not set, so this tour runs offline against the");
-            println!("built-in fake Losant server at {}, seeded with 245 tokens.", fake.url());
+            println!(
+                "built-in fake Losant server at {}, seeded with 245 tokens.",
+                fake.url()
+            );
             let client = Client::builder()
                 .access_token(fake.access_token())
                 .base_url(fake.url())
@@ -60,7 +63,10 @@ fn main() -> ExitCode {
     match tour(&client, write) {
         Ok(()) => {
             if let Some(fake) = fake {
-                println!("\nThe fake server saw {} requests. Done.", fake.request_count());
+                println!(
+                    "\nThe fake server saw {} requests. Done.",
+                    fake.request_count()
+                );
             }
             ExitCode::SUCCESS
         }
@@ -79,9 +85,17 @@ fn tour(client: &Client, write: bool) -> Result<()> {
             .sort_direction(SortDirection::Desc)
             .per_page(5),
     )?;
-    println!("   {} tokens in all; this page:", page.total_count.unwrap_or(0));
+    println!(
+        "   {} tokens in all; this page:",
+        page.total_count.unwrap_or(0)
+    );
     for token in &page.items {
-        println!("   {}  {:<24} {}", token.id, token.name, status(token.status.as_ref()));
+        println!(
+            "   {}  {:<24} {}",
+            token.id,
+            token.name,
+            status(token.status.as_ref())
+        );
     }
 
     println!("\n2. Paginate: every token, 100 per page, one page in memory at a time");
@@ -138,7 +152,11 @@ fn with_token(client: &Client, created: &losant_rest::schema::ApiToken) -> Resul
         "   {} is {}; the secret is {}",
         fetched.name,
         status(fetched.status.as_ref()),
-        if fetched.token.is_some() { "here again?!" } else { "gone: a read never carries it" }
+        if fetched.token.is_some() {
+            "here again?!"
+        } else {
+            "gone: a read never carries it"
+        }
     );
 
     println!("\n5. Disable (PATCH /me/tokens/{})", created.id);
