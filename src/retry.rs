@@ -165,4 +165,27 @@ mod tests {
             assert!(b.delay(retry, &mut rng) <= b.ceiling(retry));
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn no_backoff_exceeds_its_cap(
+            initial_ms in 0u64..10_000,
+            max_ms in 0u64..120_000,
+            retry in 0u32..200,
+        ) {
+            let b = Backoff {
+                initial: Duration::from_millis(initial_ms),
+                max: Duration::from_millis(max_ms),
+            };
+            let mut rng = Rng::new();
+            let delay = b.delay(retry, &mut rng);
+            proptest::prop_assert!(delay <= b.ceiling(retry));
+            proptest::prop_assert!(delay <= b.max);
+        }
+
+        #[test]
+        fn retry_after_never_panics(value in "\\PC*") {
+            let _ = retry_after(&value, SystemTime::now());
+        }
+    }
 }
