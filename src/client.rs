@@ -138,6 +138,9 @@ impl Client {
     /// for a request refused before sending, [`Error::Transport`] when the
     /// exchange failed, [`Error::Decode`] when a successful answer did not
     /// decode, [`Error::UnexpectedStatus`] for a redirect.
+    // By value, as the public contract says: a sent request is spent, and a
+    // future request type may move its body into the exchange.
+    #[allow(clippy::needless_pass_by_value)]
     pub fn send<R: Request>(&self, request: R) -> Result<R::Response> {
         self.execute(&request)
     }

@@ -198,6 +198,10 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations)]
+#![warn(clippy::pedantic)]
+// `Error` is the crate's error type in a crate named for it; `ApiError`,
+// `InvalidRequest`… read better than shortened names.
+#![allow(clippy::module_name_repetitions)]
 
 mod client;
 mod error;

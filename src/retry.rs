@@ -47,7 +47,7 @@ impl Rng {
         hasher.write_u64(
             SystemTime::now()
                 .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos() as u64),
+                .map_or(0, |d| d.as_secs() ^ u64::from(d.subsec_nanos())),
         );
         Rng(hasher.finish() | 1)
     }

@@ -387,7 +387,10 @@ fn the_fake_answers_gzip_and_the_client_decodes_it() {
 fn response(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
     let mut out = format!("HTTP/1.1 {status} X\r\ncontent-length: {}\r\n", body.len());
     for (name, value) in headers {
-        out.push_str(&format!("{name}: {value}\r\n"));
+        out.push_str(name);
+        out.push_str(": ");
+        out.push_str(value);
+        out.push_str("\r\n");
     }
     out.push_str("content-type: application/json\r\n\r\n");
     let mut out = out.into_bytes();
@@ -439,7 +442,7 @@ fn imf_fixdate(at: SystemTime) -> String {
     let secs = at.duration_since(UNIX_EPOCH).unwrap().as_secs();
     let (days, rem) = (secs / 86_400, secs % 86_400);
     // Civil from days (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
+    let z = i64::try_from(days).expect("a date after 1970") + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
@@ -448,10 +451,11 @@ fn imf_fixdate(at: SystemTime) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][(days % 7) as usize];
+    let weekday =
+        ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][usize::try_from(days % 7).expect("0..7")];
     let month = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ][(month - 1) as usize];
+    ][usize::try_from(month - 1).expect("1..=12")];
     format!(
         "{weekday}, {day:02} {month} {year} {:02}:{:02}:{:02} GMT",
         rem / 3600,
