@@ -1,0 +1,694 @@
+//! The `tokens` example, run as a real program against the fake server:
+//! exit statuses, stdout, stderr, and what the fake holds afterwards.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use losant_rest::fake::{FakeLosant, Fault};
+use serde_json::{json, Value};
+
+const MISSING_ID: &str = "575ec7417ae143cd83dc4a95";
+
+/// The built example. Cargo builds examples next to the integration tests
+/// (`target/<profile>/deps/cli-…` and `target/<profile>/examples/tokens`)
+/// before it runs them. When the binary is missing, or older than its
+/// sources (a lone `cargo test --test cli` after an edit), it is built here,
+/// once.
+fn binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        let exe = std::env::current_exe().expect("the test binary's path");
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("the test binary lives in target/<profile>/deps");
+        let binary = profile_dir
+            .join("examples")
+            .join(format!("tokens{}", std::env::consts::EXE_SUFFIX));
+        if stale(&binary) {
+            let mut build = Command::new(env!("CARGO"));
+            build
+                .args(["build", "--example", "tokens"])
+                .current_dir(env!("CARGO_MANIFEST_DIR"));
+            if profile_dir.file_name() == Some("release".as_ref()) {
+                build.arg("--release");
+            }
+            let status = build.status().expect("run cargo build --example tokens");
+            assert!(status.success(), "cargo build --example tokens failed");
+        }
+        assert!(
+            binary.is_file(),
+            "no example binary at {}",
+            binary.display()
+        );
+        binary
+    })
+}
+
+/// Whether `binary` is missing or older than a source it is built from.
+fn stale(binary: &Path) -> bool {
+    let modified = |path: &Path| path.metadata().and_then(|m| m.modified()).ok();
+    let Some(built) = modified(binary) else {
+        return true;
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let library = std::fs::read_dir(root.join("src"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path());
+    library
+        .chain([root.join("examples/tokens.rs"), root.join("Cargo.toml")])
+        .any(|source| modified(&source).is_some_and(|m| m > built))
+}
+
+/// What one run of the program did.
+#[derive(Debug)]
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    /// Asserts a one-line `error: …` on stderr, nothing on stdout, and exit
+    /// status `code`.
+    fn assert_error(&self, code: i32) {
+        assert_eq!(self.code, Some(code), "{self:#?}");
+        assert!(self.stdout.is_empty(), "{self:#?}");
+        assert!(self.stderr.starts_with("error: "), "{self:#?}");
+        assert_eq!(self.stderr.lines().count(), 1, "{self:#?}");
+    }
+
+    fn assert_ok(&self) {
+        assert_eq!(self.code, Some(0), "{self:#?}");
+    }
+
+    /// The ID in the `created token <id> (<name>)` message.
+    fn created_id(&self) -> String {
+        self.stderr
+            .lines()
+            .find_map(|line| line.strip_prefix("created token "))
+            .and_then(|rest| rest.split(' ').next())
+            .unwrap_or_else(|| panic!("no `created token` message: {self:#?}"))
+            .to_owned()
+    }
+}
+
+/// The program, with the environment pointing at `fake` (or at nothing).
+fn command(fake: Option<&FakeLosant>, args: &[&str]) -> Command {
+    let mut command = Command::new(binary());
+    command.args(args);
+    for var in [
+        "LOSANT_API_TOKEN",
+        "LOSANT_API_URL",
+        "ALL_PROXY",
+        "HTTPS_PROXY",
+        "HTTP_PROXY",
+        "all_proxy",
+        "https_proxy",
+        "http_proxy",
+    ] {
+        command.env_remove(var);
+    }
+    if let Some(fake) = fake {
+        command
+            .env("LOSANT_API_TOKEN", fake.access_token())
+            .env("LOSANT_API_URL", fake.url());
+    }
+    command
+}
+
+fn run_with(fake: Option<&FakeLosant>, args: &[&str]) -> Run {
+    let output = command(fake, args).output().expect("run the example");
+    Run {
+        code: output.status.code(),
+        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+fn run(fake: &FakeLosant, args: &[&str]) -> Run {
+    run_with(Some(fake), args)
+}
+
+fn stored(fake: &FakeLosant, id: &str) -> Value {
+    fake.token(id)
+        .unwrap_or_else(|| panic!("the fake has no token {id}"))
+}
+
+fn methods(fake: &FakeLosant) -> Vec<String> {
+    fake.requests().into_iter().map(|r| r.method).collect()
+}
+
+fn json_list(fake: &FakeLosant, args: &[&str]) -> Vec<Value> {
+    let out = run(fake, &[&["list", "--json"], args].concat());
+    out.assert_ok();
+    match serde_json::from_str(&out.stdout) {
+        Ok(Value::Array(items)) => items,
+        other => panic!("not a JSON array: {other:?}\n{out:#?}"),
+    }
+}
+
+fn names(items: &[Value]) -> Vec<&str> {
+    items
+        .iter()
+        .map(|t| t["name"].as_str().expect("a name"))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Help and usage
+
+#[test]
+fn help_goes_to_stdout_and_exits_zero() {
+    for args in [
+        &["--help"][..],
+        &["-h"],
+        &["help"],
+        &["help", "rotate"],
+        &["list", "--help"],
+        &["create", "-h"],
+        &["get", "--help"],
+        &["rotate", "--help"],
+        &["rename", "only-an-id", "--help"],
+    ] {
+        // No token needed for help.
+        let out = run_with(None, args);
+        assert_eq!(out.code, Some(0), "{args:?}: {out:#?}");
+        assert!(out.stdout.contains("Usage: tokens"), "{args:?}: {out:#?}");
+        assert!(out.stderr.is_empty(), "{args:?}: {out:#?}");
+    }
+    let top = run_with(None, &["--help"]).stdout;
+    for command in [
+        "list", "create", "get", "enable", "disable", "rename", "delete", "rotate",
+    ] {
+        assert!(top.contains(command), "{command} missing from:\n{top}");
+    }
+    assert!(run_with(None, &["list", "-h"]).stdout.contains("--status"));
+    assert!(run_with(None, &["rotate", "-h"])
+        .stdout
+        .contains("--delete-old"));
+}
+
+#[test]
+fn bad_arguments_exit_two_without_a_request() {
+    let fake = FakeLosant::start();
+    for args in [
+        &[][..],
+        &["frobnicate"],
+        &["--verbose"],
+        &["list", "--bogus"],
+        &["list", "--status", "maybe"],
+        &["list", "--status"],
+        &["list", "--filter"],
+        &["list", "--sort", "size"],
+        &["list", "--json=yes"],
+        &["list", "extra"],
+        &["create"],
+        &["create", "a", "b"],
+        &["create", "n", "--scope"],
+        &["get"],
+        &["get", MISSING_ID, MISSING_ID],
+        &["rename", MISSING_ID],
+        &["rotate", MISSING_ID, "--force"],
+        &["help", "frobnicate"],
+        // A malformed ID is refused before anything is sent.
+        &["get", "not-an-id"],
+        &["delete", "../../me"],
+        &["rotate", "nope"],
+    ] {
+        let out = run(&fake, args);
+        assert_eq!(out.code, Some(2), "{args:?}: {out:#?}");
+        assert!(out.stdout.is_empty(), "{args:?}: {out:#?}");
+        assert!(out.stderr.starts_with("error: "), "{args:?}: {out:#?}");
+        assert_eq!(out.stderr.lines().count(), 1, "{args:?}: {out:#?}");
+    }
+    assert_eq!(fake.request_count(), 0);
+    assert!(run(&fake, &["list", "--status", "maybe"])
+        .stderr
+        .contains("maybe"));
+}
+
+#[test]
+fn a_missing_access_token_exits_two() {
+    let out = run_with(None, &["list"]);
+    out.assert_error(2);
+    assert!(out.stderr.contains("LOSANT_API_TOKEN"), "{out:#?}");
+}
+
+#[test]
+fn api_errors_exit_one_with_status_type_and_message() {
+    let fake = FakeLosant::start();
+    let out = run(&fake, &["get", MISSING_ID]);
+    out.assert_error(1);
+    assert_eq!(out.stderr, "error: 404 NotFound: API Token was not found\n");
+    for args in [
+        &["enable", MISSING_ID][..],
+        &["disable", MISSING_ID],
+        &["rename", MISSING_ID, "x"],
+        &["delete", MISSING_ID],
+    ] {
+        let out = run(&fake, args);
+        out.assert_error(1);
+        assert!(out.stderr.contains("404 NotFound"), "{args:?}: {out:#?}");
+    }
+
+    // A wrong access token: 401 from the server.
+    let out = command(Some(&fake), &["list"])
+        .env("LOSANT_API_TOKEN", "not-the-token")
+        .output()
+        .expect("run the example");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("error: 401 Unauthorized"), "{stderr}");
+}
+
+// ---------------------------------------------------------------------------
+// list
+
+#[test]
+fn list_prints_an_aligned_table() {
+    let fake = FakeLosant::start();
+    let ids = fake.seed(3);
+    let out = run(&fake, &["list"]);
+    out.assert_ok();
+    assert!(out.stderr.is_empty(), "{out:#?}");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{out:#?}");
+    let header = lines[0];
+    let columns: Vec<usize> = ["ID", "NAME", "STATUS", "CREATED", "EXPIRES"]
+        .iter()
+        .map(|h| header.find(h).expect("a header"))
+        .collect();
+    assert!(columns.windows(2).all(|w| w[0] < w[1]), "{header}");
+    for (i, (line, id)) in lines[1..].iter().zip(&ids).enumerate() {
+        let token = stored(&fake, id);
+        let name = format!("seeded-token-{i:04}");
+        let status = token["status"].as_str().expect("a status");
+        let created = token["creationDate"].as_str().expect("a creation date");
+        let expires = token["expirationDate"].as_str().unwrap_or("-");
+        assert_eq!(line.find(id.as_str()), Some(columns[0]), "{line}");
+        assert_eq!(line.find(&name), Some(columns[1]), "{line}");
+        assert_eq!(line[columns[2]..].split(' ').next(), Some(status), "{line}");
+        assert_eq!(line.find(created), Some(columns[3]), "{line}");
+        assert_eq!(&line[columns[4]..], expires, "{line}");
+    }
+    // Seeded token 1 never expires, token 2 is inactive.
+    assert!(lines[2].ends_with(" -"), "{}", lines[2]);
+    assert!(lines[3].contains(" inactive "), "{}", lines[3]);
+
+    // An empty account is a header alone.
+    let empty = FakeLosant::start();
+    let out = run(&empty, &["list"]);
+    out.assert_ok();
+    assert_eq!(out.stdout.lines().count(), 1);
+    assert!(out.stdout.starts_with("ID "));
+}
+
+#[test]
+fn list_json_is_an_array_of_tokens_without_secrets() {
+    let fake = FakeLosant::start();
+    let ids = fake.seed(4);
+    let items = json_list(&fake, &[]);
+    assert_eq!(items.len(), 4);
+    for (item, id) in items.iter().zip(&ids) {
+        assert_eq!(item["id"], json!(id));
+        assert_eq!(item["status"], stored(&fake, id)["status"]);
+        assert!(item.get("token").is_none());
+    }
+    assert_eq!(items[2]["status"], "inactive");
+}
+
+#[test]
+fn list_filters_by_name_and_status() {
+    let fake = FakeLosant::start();
+    fake.seed(12);
+
+    let by_name = json_list(&fake, &["--filter", "seeded-token-000*"]);
+    assert_eq!(by_name.len(), 10);
+    let last = fake.requests().pop().expect("a request");
+    assert_eq!(last.query_param("filterField").as_deref(), Some("name"));
+    assert_eq!(
+        last.query_param("filter").as_deref(),
+        Some("seeded-token-000*")
+    );
+
+    let by_status = json_list(&fake, &["--status", "inactive"]);
+    assert_eq!(
+        names(&by_status),
+        [
+            "seeded-token-0002",
+            "seeded-token-0005",
+            "seeded-token-0008",
+            "seeded-token-0011"
+        ]
+    );
+    let last = fake.requests().pop().expect("a request");
+    assert_eq!(last.query_param("filterField").as_deref(), Some("status"));
+    assert_eq!(last.query_param("filter").as_deref(), Some("inactive"));
+
+    // Both: the name on the server, the status here.
+    let both = json_list(
+        &fake,
+        &["--filter", "seeded-token-000*", "--status=inactive"],
+    );
+    assert_eq!(
+        names(&both),
+        [
+            "seeded-token-0002",
+            "seeded-token-0005",
+            "seeded-token-0008"
+        ]
+    );
+    let last = fake.requests().pop().expect("a request");
+    assert_eq!(last.query_param("filterField").as_deref(), Some("name"));
+    let active = json_list(&fake, &["--status", "active", "--filter", "*1"]);
+    assert_eq!(names(&active), ["seeded-token-0001"]);
+}
+
+#[test]
+fn list_sorts_in_either_direction() {
+    let fake = FakeLosant::start();
+    fake.seed(6);
+    let desc = json_list(&fake, &["--sort", "name", "--desc"]);
+    let mut expected: Vec<String> = (0..6).map(|i| format!("seeded-token-{i:04}")).collect();
+    expected.reverse();
+    assert_eq!(names(&desc), expected);
+    let last = fake.requests().pop().expect("a request");
+    assert_eq!(last.query_param("sortField").as_deref(), Some("name"));
+    assert_eq!(last.query_param("sortDirection").as_deref(), Some("desc"));
+    assert_eq!(last.query_param("perPage").as_deref(), Some("1000"));
+
+    let by_date = json_list(&fake, &["--sort", "creationDate"]);
+    let dates: Vec<&str> = by_date
+        .iter()
+        .map(|t| t["creationDate"].as_str().expect("a date"))
+        .collect();
+    assert!(dates.windows(2).all(|w| w[0] <= w[1]), "{dates:?}");
+    let last = fake.requests().pop().expect("a request");
+    assert_eq!(
+        last.query_param("sortField").as_deref(),
+        Some("creationDate")
+    );
+    assert_eq!(last.query_param("sortDirection"), None);
+    // Seeded creation dates are not in name order, so the sort did something.
+    assert_ne!(names(&by_date), names(&json_list(&fake, &[])));
+
+    let table = run(&fake, &["list", "--sort", "expirationDate", "--desc"]);
+    table.assert_ok();
+    let last = fake.requests().pop().expect("a request");
+    assert_eq!(
+        last.query_param("sortField").as_deref(),
+        Some("expirationDate")
+    );
+}
+
+#[test]
+fn list_walks_every_page_past_a_thousand() {
+    let fake = FakeLosant::start();
+    let ids = fake.seed(1500);
+    let items = json_list(&fake, &[]);
+    assert_eq!(items.len(), 1500);
+    let mut seen: Vec<&str> = items
+        .iter()
+        .map(|t| t["id"].as_str().expect("an id"))
+        .collect();
+    seen.sort_unstable();
+    seen.dedup();
+    assert_eq!(seen.len(), 1500);
+    assert!(ids
+        .iter()
+        .all(|id| seen.binary_search(&id.as_str()).is_ok()));
+    let pages: Vec<Option<String>> = fake
+        .requests()
+        .iter()
+        .map(|r| r.query_param("page"))
+        .collect();
+    assert_eq!(pages, [None, Some("1".to_owned())]);
+
+    let table = run(&fake, &["list"]);
+    table.assert_ok();
+    assert_eq!(table.stdout.lines().count(), 1501);
+}
+
+// ---------------------------------------------------------------------------
+// create, get, enable, disable, rename, delete
+
+#[test]
+fn create_prints_the_secret_alone_on_stdout() {
+    let fake = FakeLosant::start();
+    let out = run(
+        &fake,
+        &[
+            "create",
+            "deploy bot",
+            "--scope",
+            "all.User.read",
+            "--scope=userApiTokens.get",
+            "--description",
+            "used by CI",
+            "--expires",
+            "2030-01-01",
+        ],
+    );
+    out.assert_ok();
+    let secret = out.stdout.strip_suffix('\n').expect("a line");
+    assert!(!secret.is_empty() && !secret.contains('\n'), "{out:#?}");
+    assert!(!out.stderr.contains(secret), "{out:#?}");
+    let id = out.created_id();
+    assert!(out.stderr.contains("(deploy bot)"), "{out:#?}");
+    assert_eq!(fake.token_count(), 1);
+    let token = stored(&fake, &id);
+    assert_eq!(token["name"], "deploy bot");
+    assert_eq!(token["description"], "used by CI");
+    assert_eq!(
+        token["scope"],
+        json!(["all.User.read", "userApiTokens.get"])
+    );
+    assert_eq!(token["expirationDate"], "2030-01-01T00:00:00.000Z");
+    assert_eq!(token["status"], "active");
+
+    // The secret is the one the server issued, on the create answer only.
+    assert_eq!(methods(&fake), ["POST"]);
+
+    // An expiry the server refuses: its 400, exit 1, nothing created.
+    let out = run(&fake, &["create", "x", "--expires", "next tuesday"]);
+    out.assert_error(1);
+    assert!(out.stderr.contains("400 Validation"), "{out:#?}");
+    assert_eq!(fake.token_count(), 1);
+}
+
+#[test]
+fn get_prints_key_value_lines() {
+    let fake = FakeLosant::start();
+    let ids = fake.seed(2);
+    let out = run(&fake, &["get", &ids[1]]);
+    out.assert_ok();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    for expected in [
+        format!("id: {}", ids[1]).as_str(),
+        "name: seeded-token-0001",
+        "status: active",
+        "description: -",
+        "scope: all.User",
+        "expirationDate: -",
+    ] {
+        assert!(lines.contains(&expected), "{expected:?} in {out:#?}");
+    }
+    assert!(lines.iter().all(|l| l.contains(": ")), "{out:#?}");
+}
+
+#[test]
+fn enable_and_disable_change_the_stored_status() {
+    let fake = FakeLosant::start();
+    let ids = fake.seed(3);
+    let out = run(&fake, &["disable", &ids[0]]);
+    out.assert_ok();
+    assert!(out.stdout.is_empty());
+    assert_eq!(stored(&fake, &ids[0])["status"], "inactive");
+    assert!(out.stderr.contains("inactive"), "{out:#?}");
+
+    run(&fake, &["enable", &ids[2]]).assert_ok();
+    assert_eq!(stored(&fake, &ids[2])["status"], "active");
+    let patches: Vec<Value> = fake
+        .requests()
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).expect("a JSON body"))
+        .collect();
+    assert_eq!(
+        patches,
+        [json!({"status": "inactive"}), json!({"status": "active"})]
+    );
+    assert_eq!(methods(&fake), ["PATCH", "PATCH"]);
+}
+
+#[test]
+fn rename_and_delete_change_the_store() {
+    let fake = FakeLosant::start();
+    let ids = fake.seed(2);
+    run(&fake, &["rename", &ids[0], "renamed token"]).assert_ok();
+    assert_eq!(stored(&fake, &ids[0])["name"], "renamed token");
+
+    let out = run(&fake, &["delete", &ids[1]]);
+    out.assert_ok();
+    assert!(out.stderr.contains(&ids[1]), "{out:#?}");
+    assert!(fake.token(&ids[1]).is_none());
+    assert_eq!(fake.token_count(), 1);
+
+    let again = run(&fake, &["delete", &ids[1]]);
+    again.assert_error(1);
+    assert!(again.stderr.contains("404 NotFound"), "{again:#?}");
+}
+
+// ---------------------------------------------------------------------------
+// rotate
+
+/// A token with every field rotate copies.
+fn rich_token(fake: &FakeLosant) -> String {
+    fake.insert(json!({
+        "id": "5a0000000000000000000001",
+        "name": "ci deploy",
+        "description": "used by the deploy job",
+        "scope": ["all.User.read", "userApiTokens.get"],
+        "defaultRole": "view",
+        "orgRoles": [{"orgId": "sandbox", "role": "edit", "applicationRoles": [
+            {"resourceId": "5a5a5a5a5a5a5a5a5a5a5a5a", "role": "collaborate"}]}],
+        "expirationDate": "2031-06-30T12:00:00.000Z",
+        "status": "active",
+        "creationDate": "2025-01-01T00:00:00.000Z",
+    }))
+}
+
+fn assert_copied(fake: &FakeLosant, old_id: &str, new_id: &str) {
+    let new = stored(fake, new_id);
+    assert_ne!(old_id, new_id);
+    assert_eq!(new["status"], "active");
+    assert_eq!(new["name"], "ci deploy");
+    assert_eq!(new["description"], "used by the deploy job");
+    assert_eq!(new["scope"], json!(["all.User.read", "userApiTokens.get"]));
+    assert_eq!(new["defaultRole"], "view");
+    assert_eq!(
+        new["orgRoles"],
+        json!([{"orgId": "sandbox", "role": "edit", "applicationRoles": [
+            {"resourceId": "5a5a5a5a5a5a5a5a5a5a5a5a", "role": "collaborate"}]}])
+    );
+    assert_eq!(new["expirationDate"], "2031-06-30T12:00:00.000Z");
+}
+
+#[test]
+fn rotate_copies_the_token_and_disables_the_old_one() {
+    let fake = FakeLosant::start();
+    let old = rich_token(&fake);
+    let out = run(&fake, &["rotate", &old]);
+    out.assert_ok();
+    assert_eq!(out.stdout.lines().count(), 1, "{out:#?}");
+    assert!(out.stdout.starts_with("fake-secret-"), "{out:#?}");
+    let new = out.created_id();
+    assert_copied(&fake, &old, &new);
+    assert_eq!(fake.token_count(), 2);
+    assert_eq!(stored(&fake, &old)["status"], "inactive");
+    assert_eq!(methods(&fake), ["GET", "POST", "PATCH"]);
+}
+
+#[test]
+fn rotate_delete_old_leaves_only_the_new_token() {
+    let fake = FakeLosant::start();
+    let old = rich_token(&fake);
+    let out = run(&fake, &["rotate", "--delete-old", &old]);
+    out.assert_ok();
+    assert_eq!(out.stdout.lines().count(), 1, "{out:#?}");
+    let new = out.created_id();
+    assert_copied(&fake, &old, &new);
+    assert!(fake.token(&old).is_none());
+    assert_eq!(fake.token_count(), 1);
+    assert_eq!(methods(&fake), ["GET", "POST", "DELETE"]);
+}
+
+/// Lets the next `pass` requests through untouched, then fails one with 500.
+fn fail_request_number(fake: &FakeLosant, pass: usize) {
+    fake.fail_next(pass, Fault::delay(Duration::ZERO));
+    fake.fail_next(1, Fault::status(500));
+}
+
+#[test]
+fn rotate_says_what_exists_when_disabling_fails() {
+    let fake = FakeLosant::start();
+    let old = fake.seed(1).remove(0);
+    fail_request_number(&fake, 2); // GET and POST pass; the PATCH fails.
+    let out = run(&fake, &["rotate", &old]);
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    // The secret was handed over before the failure.
+    assert_eq!(out.stdout.lines().count(), 1, "{out:#?}");
+    let new = out.created_id();
+    assert!(
+        out.stderr
+            .contains("error: 500 InternalError: 500 Internal Server Error\n"),
+        "{out:#?}"
+    );
+    let state = format!(
+        "the new token {new} exists and is active; the old token {old} is still active: \
+         disable it with `tokens disable {old}`"
+    );
+    assert!(out.stderr.contains(&state), "{out:#?}");
+    assert_eq!(methods(&fake), ["GET", "POST", "PATCH"]);
+    assert_eq!(stored(&fake, &old)["status"], "active");
+    assert_eq!(stored(&fake, &new)["status"], "active");
+
+    // The advice works.
+    run(&fake, &["disable", &old]).assert_ok();
+    assert_eq!(stored(&fake, &old)["status"], "inactive");
+}
+
+#[test]
+fn rotate_says_what_exists_when_deleting_fails() {
+    let fake = FakeLosant::start();
+    let old = fake.seed(1).remove(0);
+    fail_request_number(&fake, 2); // GET and POST pass; the DELETE fails.
+    let out = run(&fake, &["rotate", &old, "--delete-old"]);
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    assert_eq!(out.stdout.lines().count(), 1, "{out:#?}");
+    let new = out.created_id();
+    let state = format!(
+        "the new token {new} exists and is active; the old token {old} still exists and is \
+         active: delete it with `tokens delete {old}`"
+    );
+    assert!(out.stderr.contains(&state), "{out:#?}");
+    assert_eq!(methods(&fake), ["GET", "POST", "DELETE"]);
+    assert_eq!(fake.token_count(), 2);
+}
+
+#[test]
+fn rotate_says_nothing_changed_when_creating_fails() {
+    let fake = FakeLosant::start();
+    let old = fake.seed(1).remove(0);
+    fail_request_number(&fake, 1); // The GET passes; the POST fails.
+    let out = run(&fake, &["rotate", &old]);
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    assert!(out.stdout.is_empty(), "{out:#?}");
+    let state =
+        format!("no new token was created; the old token {old} is unchanged and still active");
+    assert!(out.stderr.contains(&state), "{out:#?}");
+    assert_eq!(methods(&fake), ["GET", "POST"]);
+    assert_eq!(fake.token_count(), 1);
+    assert_eq!(stored(&fake, &old)["status"], "active");
+}
+
+#[test]
+fn rotate_of_a_missing_token_changes_nothing() {
+    let fake = FakeLosant::start();
+    fake.seed(1);
+    let out = run(&fake, &["rotate", MISSING_ID]);
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    assert!(out.stdout.is_empty(), "{out:#?}");
+    assert!(
+        out.stderr
+            .starts_with("error: 404 NotFound: API Token was not found\n"),
+        "{out:#?}"
+    );
+    assert!(out.stderr.contains("nothing was changed"), "{out:#?}");
+    assert_eq!(methods(&fake), ["GET"]);
+    assert_eq!(fake.token_count(), 1);
+}
