@@ -10,7 +10,8 @@
 //! endless bodies.
 //!
 //! Request handling order: a queued fault is applied first; then the path
-//! prefix (404 outside it), the bearer token (401), `Accept-Version` (400),
+//! prefix (404 outside it), the bearer token (401), `Accept-Version` (400
+//! unless it is a semver range some `1.x.y` release satisfies),
 //! routing (404/405), path id and query/body validation (400), lookup (404).
 //!
 //! ```no_run
@@ -677,6 +678,13 @@ fn query_pairs(query: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The query as the real API's (Node) parser reads it: like [`query_pairs`],
+/// but a `+` is a space, as form-encoding clients such as Python's `requests`
+/// send one (`filter=my+token*`); a literal plus arrives as `%2B`.
+fn form_pairs(query: &str) -> Vec<(String, String)> {
+    query_pairs(&query.replace('+', " "))
+}
+
 fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
     for conn in listener.incoming() {
         if shared.stop.load(Ordering::SeqCst) {
@@ -1109,10 +1117,7 @@ fn route(shared: &Shared, req: &Request) -> Result<Response, Response> {
         return Err(error(401, "Unauthorized", "Invalid access token"));
     }
     if let Some(v) = req.header("accept-version") {
-        let stripped = v
-            .trim()
-            .trim_start_matches(['^', '~', '>', '<', '=', 'v', ' ']);
-        if !stripped.starts_with("1.") {
+        if accepts_version(v) != Some(true) {
             return Err(error(
                 400,
                 "InvalidVersion",
@@ -1120,7 +1125,7 @@ fn route(shared: &Shared, req: &Request) -> Result<Response, Response> {
             ));
         }
     }
-    let query = query_pairs(&req.query);
+    let query = form_pairs(&req.query);
     let mut links = true;
     for name in ["_actions", "_links", "_embedded"] {
         match query
@@ -1346,6 +1351,183 @@ fn glob_match(pattern: &str, text: &str) -> bool {
         }
     }
     p[pi..].iter().all(|&c| c == '*')
+}
+
+/// The API's major version: an `Accept-Version` range is accepted when some
+/// `1.x.y` release satisfies it.
+const API_MAJOR: u64 = 1;
+
+/// A release version, `[major, minor, patch]`.
+type Version = [u64; 3];
+
+/// One end of a set of releases: the version and whether it is included.
+type Bound = (Version, bool);
+
+/// The releases from `lo` up to `hi` (`None`: no upper end).
+#[derive(Clone, Copy)]
+struct Interval {
+    lo: Bound,
+    hi: Option<Bound>,
+}
+
+impl Interval {
+    const ALL: Interval = Interval {
+        lo: ([0; 3], true),
+        hi: None,
+    };
+    const NONE: Interval = Interval {
+        lo: ([0; 3], false),
+        hi: Some(([0; 3], false)),
+    };
+
+    fn and(self, other: Interval) -> Interval {
+        let lo = if (self.lo.0, !self.lo.1) >= (other.lo.0, !other.lo.1) {
+            self.lo
+        } else {
+            other.lo
+        };
+        let hi = match (self.hi, other.hi) {
+            (Some(a), Some(b)) => Some(if a <= b { a } else { b }),
+            (a, b) => a.or(b),
+        };
+        Interval { lo, hi }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.hi
+            .is_some_and(|hi| hi.0 < self.lo.0 || (hi.0 == self.lo.0 && !(hi.1 && self.lo.1)))
+    }
+}
+
+/// A version as written in a range: parts are `None` where missing or
+/// `x`/`X`/`*`; the flag tells whether it has a prerelease tag.
+struct Partial([Option<u64>; 3], bool);
+
+impl Partial {
+    fn parse(s: &str) -> Option<Partial> {
+        let s = s.trim_start_matches(['v', 'V']);
+        let s = s.split_once('+').map_or(s, |(v, _)| v);
+        let (s, pre) = match s.split_once('-') {
+            Some((v, tag)) if !tag.is_empty() => (v, true),
+            Some(_) => return None,
+            None => (s, false),
+        };
+        let mut parts = [None; 3];
+        let mut wild = false;
+        for (i, p) in s.split('.').enumerate() {
+            let number = !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+            if i >= 3 || !(number || matches!(p, "x" | "X" | "*")) {
+                return None;
+            }
+            wild |= !number;
+            if !wild {
+                parts[i] = Some(p.parse().ok()?);
+            }
+        }
+        Some(Partial(parts, pre))
+    }
+
+    /// `>=` this: the lowest release it covers (`1.2` → `1.2.0`).
+    fn lower(&self) -> Bound {
+        (self.0.map(|p| p.unwrap_or(0)), true)
+    }
+
+    /// `<=` this: `1.2` → below `1.3.0`, `1.2.3` → up to `1.2.3`, `*` → none.
+    fn upper(&self) -> Option<Bound> {
+        match self.0 {
+            [None, ..] => None,
+            [Some(m), None, _] => Some(([m.saturating_add(1), 0, 0], false)),
+            [Some(m), Some(n), None] => Some(([m, n.saturating_add(1), 0], false)),
+            [Some(m), Some(n), Some(p)] => Some(([m, n, p], !self.1)),
+        }
+    }
+
+    /// The releases `{op}{self}` admits, as node-semver desugars it.
+    fn with_op(&self, op: &str) -> Option<Interval> {
+        let lo = self.lower();
+        let below = |hi: Version| Some((hi, false));
+        let iv = match (op, self.0) {
+            (">" | "<", [None, ..]) => Interval::NONE,
+            ("" | "=" | "<=", _) => Interval {
+                lo: if op == "<=" { Interval::ALL.lo } else { lo },
+                hi: self.upper(),
+            },
+            (">=", _) => Interval { lo, hi: None },
+            (">", _) => Interval {
+                lo: self.upper().map_or(lo, |(v, incl)| (v, !incl)),
+                hi: None,
+            },
+            ("<", _) => Interval {
+                lo: Interval::ALL.lo,
+                hi: below(lo.0),
+            },
+            ("~" | "~>" | "^", [None, ..]) => Interval::ALL,
+            ("~" | "~>", [Some(m), None, _])
+            | ("^", [Some(m @ 1..), ..] | [Some(m @ 0), None, _]) => Interval {
+                lo,
+                hi: below([m.saturating_add(1), 0, 0]),
+            },
+            ("~" | "~>", [Some(m), Some(n), _]) | ("^", [Some(m @ 0), Some(n @ 1..), _]) => {
+                Interval {
+                    lo,
+                    hi: below([m, n.saturating_add(1), 0]),
+                }
+            }
+            ("^", [Some(0), Some(0), None]) => Interval {
+                lo,
+                hi: below([0, 1, 0]),
+            },
+            ("^", [Some(0), Some(0), Some(p)]) => Interval {
+                lo,
+                hi: below([0, 0, p.saturating_add(1)]),
+            },
+            _ => return None,
+        };
+        Some(iv)
+    }
+}
+
+/// Whether a node-semver range (`^1.31.0`, `~1.2`, `1`, `1.x`, `*`, `>= 1.0.0 <2`,
+/// `1.2 - 1.5`, alternatives joined by `||`, …) admits some release of
+/// [`API_MAJOR`], as the real API's version negotiation does; an empty range
+/// is `*`. `None` if it is not a valid range.
+fn accepts_version(range: &str) -> Option<bool> {
+    let api = Interval {
+        lo: ([API_MAJOR, 0, 0], true),
+        hi: Some(([API_MAJOR + 1, 0, 0], false)),
+    };
+    let mut accepted = false;
+    for alternative in range.split("||") {
+        let tokens: Vec<&str> = alternative.split_whitespace().collect();
+        let mut iv = api;
+        let mut i = 0;
+        while i < tokens.len() {
+            if tokens.get(i + 1) == Some(&"-") {
+                let from = Partial::parse(tokens[i])?;
+                let to = Partial::parse(tokens.get(i + 2)?)?;
+                iv = iv.and(Interval {
+                    lo: from.lower(),
+                    hi: to.upper(),
+                });
+                i += 3;
+                continue;
+            }
+            let (op, mut version) = tokens[i].split_at(
+                tokens[i]
+                    .find(|c| !matches!(c, '<' | '>' | '=' | '~' | '^'))
+                    .unwrap_or(tokens[i].len()),
+            );
+            if version.is_empty() {
+                // `>= 1.2.3`: the version is the next token.
+                i += 1;
+                version = tokens.get(i)?;
+            }
+            iv = iv.and(Partial::parse(version)?.with_op(op)?);
+            i += 1;
+        }
+        accepted |= !iv.is_empty();
+    }
+    Some(accepted)
 }
 
 fn is_object_id(s: &str) -> bool {
@@ -1593,4 +1775,60 @@ fn gzip_stored(data: &[u8]) -> Vec<u8> {
             .to_le_bytes(),
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{accepts_version, form_pairs};
+
+    #[test]
+    fn accept_version_ranges_are_semver() {
+        for ok in [
+            "^1.31.0",
+            "^1.20.1",
+            "~1.2",
+            "1",
+            "1.x",
+            "*",
+            "",
+            ">= 1.0.0 <2",
+            ">=0.9.0",
+            "<2",
+            "1.20 - 1.31",
+            "^2.0.0 || ^1.0.0",
+            "^1.31.0-beta.1",
+            "v1.31.0",
+            "=1.31.0",
+        ] {
+            assert_eq!(accepts_version(ok), Some(true), "{ok:?}");
+        }
+        for no in [
+            "^2.0.0",
+            ">1",
+            "<1",
+            "0.x",
+            "^0.5.0",
+            "1.31.0-beta",
+            ">=1.0.0 <1.0.0",
+        ] {
+            assert_eq!(accepts_version(no), Some(false), "{no:?}");
+        }
+        for bad in [
+            "latest",
+            "garbage",
+            "1.garbage",
+            "=>1",
+            "1.2.3.4",
+            "1 -",
+            "1.2.3 || x.y",
+        ] {
+            assert_eq!(accepts_version(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn plus_in_the_query_is_a_space() {
+        let pairs = form_pairs("filter=my+token%2B*&perPage=5");
+        assert_eq!(pairs[0], ("filter".into(), "my token+*".into()));
+    }
 }
