@@ -1,68 +1,15 @@
 //! The `tokens` example, run as a real program against the fake server:
 //! exit statuses, stdout, stderr, and what the fake holds afterwards.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 use std::time::Duration;
+
+mod common;
 
 use losant_rest::fake::{FakeLosant, Fault};
 use serde_json::{json, Value};
 
-const MISSING_ID: &str = "575ec7417ae143cd83dc4a95";
-
-/// The built example. Cargo builds examples next to the integration tests
-/// (`target/<profile>/deps/cli-…` and `target/<profile>/examples/tokens`)
-/// before it runs them. When the binary is missing, or older than its
-/// sources (a lone `cargo test --test cli` after an edit), it is built here,
-/// once.
-fn binary() -> &'static Path {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        let exe = std::env::current_exe().expect("the test binary's path");
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("the test binary lives in target/<profile>/deps");
-        let binary = profile_dir
-            .join("examples")
-            .join(format!("tokens{}", std::env::consts::EXE_SUFFIX));
-        if stale(&binary) {
-            let mut build = Command::new(env!("CARGO"));
-            build
-                .args(["build", "--example", "tokens"])
-                .current_dir(env!("CARGO_MANIFEST_DIR"));
-            if profile_dir.file_name() == Some("release".as_ref()) {
-                build.arg("--release");
-            }
-            let status = build.status().expect("run cargo build --example tokens");
-            assert!(status.success(), "cargo build --example tokens failed");
-        }
-        assert!(
-            binary.is_file(),
-            "no example binary at {}",
-            binary.display()
-        );
-        binary
-    })
-}
-
-/// Whether `binary` is missing or older than a source it is built from.
-fn stale(binary: &Path) -> bool {
-    let modified = |path: &Path| path.metadata().and_then(|m| m.modified()).ok();
-    let Some(built) = modified(binary) else {
-        return true;
-    };
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let library = std::fs::read_dir(root.join("src"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|entry| entry.path());
-    library
-        .chain([root.join("examples/tokens.rs"), root.join("Cargo.toml")])
-        .any(|source| modified(&source).is_some_and(|m| m > built))
-}
+use common::MISSING_ID;
 
 /// What one run of the program did.
 #[derive(Debug)]
@@ -99,7 +46,7 @@ impl Run {
 
 /// The program, with the environment pointing at `fake` (or at nothing).
 fn command(fake: Option<&FakeLosant>, args: &[&str]) -> Command {
-    let mut command = Command::new(binary());
+    let mut command = Command::new(common::example("tokens"));
     command.args(args);
     for var in [
         "LOSANT_API_TOKEN",

@@ -1,6 +1,10 @@
 //! What every test file shares: a fake server and a client pointed at it.
 #![allow(dead_code)]
 
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use losant_rest::fake::FakeLosant;
@@ -25,4 +29,66 @@ pub fn builder_for(fake: &FakeLosant) -> losant_rest::ClientBuilder {
 
 pub fn client_for(fake: &FakeLosant) -> Client {
     builder_for(fake).build().expect("client")
+}
+
+/// The built example `name`. Cargo builds examples next to the integration
+/// tests (`target/<profile>/deps/<test>-…` and `target/<profile>/examples/`)
+/// before it runs them. When the binary is missing, or older than its
+/// sources (a lone `cargo test --test cli` after an edit), it is built here,
+/// once per test binary.
+pub fn example(name: &str) -> PathBuf {
+    static BUILT: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
+    let mut built = BUILT
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(path) = built.get(name) {
+        return path.clone();
+    }
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("the test binary lives in target/<profile>/deps");
+    let binary = profile_dir
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    if stale(&binary, name) {
+        let mut build = Command::new(env!("CARGO"));
+        build
+            .args(["build", "--features", "fake", "--example", name])
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        if profile_dir.file_name() == Some("release".as_ref()) {
+            build.arg("--release");
+        }
+        let status = build.status().expect("run cargo build --example");
+        assert!(status.success(), "cargo build --example {name} failed");
+    }
+    assert!(
+        binary.is_file(),
+        "no example binary at {}",
+        binary.display()
+    );
+    built.insert(name.to_owned(), binary.clone());
+    binary
+}
+
+/// Whether `binary` is missing or older than a source it is built from.
+fn stale(binary: &Path, name: &str) -> bool {
+    let modified = |path: &Path| path.metadata().and_then(|m| m.modified()).ok();
+    let Some(built) = modified(binary) else {
+        return true;
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let library = std::fs::read_dir(root.join("src"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path());
+    library
+        .chain([
+            root.join(format!("examples/{name}.rs")),
+            root.join("Cargo.toml"),
+        ])
+        .any(|source| modified(&source).is_some_and(|m| m > built))
 }

@@ -1,0 +1,135 @@
+//! The tour and the stand-alone fake server, run as real programs.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Output, Stdio};
+
+use common::example;
+use losant_rest::fake::{FakeLosant, Fault};
+use losant_rest::tokens::ListTokens;
+use losant_rest::Client;
+
+const PROXY_VARS: [&str; 6] = [
+    "ALL_PROXY",
+    "HTTPS_PROXY",
+    "HTTP_PROXY",
+    "all_proxy",
+    "https_proxy",
+    "http_proxy",
+];
+
+fn tour(fake: Option<&FakeLosant>, args: &[&str]) -> Output {
+    let mut command = Command::new(example("tour"));
+    command
+        .args(args)
+        .env_remove("LOSANT_API_TOKEN")
+        .env_remove("LOSANT_API_URL");
+    for var in PROXY_VARS {
+        command.env_remove(var);
+    }
+    if let Some(fake) = fake {
+        command
+            .env("LOSANT_API_TOKEN", fake.access_token())
+            .env("LOSANT_API_URL", fake.url());
+    }
+    command.output().expect("run the tour")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn the_tour_runs_offline_without_a_token() {
+    let out = tour(None, &[]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(stdout.contains("runs offline"), "{stdout}");
+    assert!(stdout.contains("walked 245 tokens"), "{stdout}");
+    assert!(stdout.contains("secret: present"), "{stdout}");
+    assert!(stdout.contains("a read never carries it"), "{stdout}");
+    assert!(stdout.contains("now inactive"), "{stdout}");
+    assert!(stdout.contains("success: true"), "{stdout}");
+    assert!(
+        !stdout.contains("fake-secret-"),
+        "the secret is never printed: {stdout}"
+    );
+}
+
+#[test]
+fn with_a_token_the_tour_only_reads_unless_told_to_write() {
+    let fake = FakeLosant::start();
+    fake.seed(3);
+    let out = tour(Some(&fake), &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Read-only"));
+    assert!(fake.requests().iter().all(|r| r.method == "GET"));
+    assert_eq!(fake.token_count(), 3);
+
+    fake.clear_requests();
+    let out = tour(Some(&fake), &["--write"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let methods: Vec<_> = fake.requests().into_iter().map(|r| r.method).collect();
+    for method in ["POST", "PATCH", "DELETE"] {
+        assert!(methods.iter().any(|m| m == method), "{methods:?}");
+    }
+    assert_eq!(fake.token_count(), 3, "the token it created is gone again");
+}
+
+#[test]
+fn the_tour_deletes_what_it_created_even_when_a_step_fails() {
+    let fake = FakeLosant::start();
+    // List, one page of pagination and the create pass; the get fails.
+    fake.fail_next(3, Fault::delay(std::time::Duration::ZERO));
+    fake.fail_next(1, Fault::status(500));
+    let out = tour(Some(&fake), &["--write"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(text(&out.stderr).contains("500"), "{}", text(&out.stderr));
+    assert_eq!(fake.token_count(), 0);
+    assert_eq!(
+        fake.requests().last().map(|r| r.method.clone()).as_deref(),
+        Some("DELETE")
+    );
+}
+
+#[test]
+fn the_tour_rejects_unknown_arguments() {
+    let out = tour(None, &["--bogus"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn the_fake_server_example_serves_until_killed() {
+    let mut child = Command::new(example("fake_server"))
+        .args(["--token", "cli-token", "--seed", "4"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start fake_server");
+    let mut first = String::new();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    stdout.read_line(&mut first).unwrap();
+    let url = first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let client = Client::builder()
+        .access_token("cli-token")
+        .base_url(&url)
+        .no_proxy()
+        .build()
+        .unwrap();
+    let page = client.send(ListTokens::new());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(page.unwrap().items.len(), 4);
+
+    let bad = Command::new(example("fake_server"))
+        .arg("--port")
+        .arg("x")
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
