@@ -159,7 +159,9 @@ impl ApiError {
         let wire = serde_json::from_slice::<Wire>(&body).ok();
         let (kind, message) = match wire {
             Some(Wire { kind, message }) if kind.is_some() || message.is_some() => {
-                let message = message.unwrap_or_else(|| reason_phrase(status).to_owned());
+                let message = message
+                    .filter(|m| !m.trim().is_empty())
+                    .unwrap_or_else(|| reason_phrase(status).to_owned());
                 (kind, message)
             }
             _ => (None, fallback_message(status, &body)),
@@ -213,10 +215,12 @@ fn reason_phrase(status: u16) -> &'static str {
     }
 }
 
-/// At most `max` characters of a body, lossily decoded, whitespace folded to
-/// single spaces, HTML tags dropped, and secrets redacted.
+/// At most `max` characters of a body, lossily decoded, secrets redacted,
+/// whitespace folded to single spaces and HTML tags dropped.
 pub(crate) fn excerpt(body: &[u8], max: usize) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(max * 4)]);
+    // Redact before anything else changes the text, so that folding or tag
+    // stripping cannot hide a `"token"` member from the redaction.
+    let text = redact_json(&String::from_utf8_lossy(&body[..body.len().min(max * 4)]));
     let mut out = String::new();
     let mut in_tag = false;
     let mut last_space = true;
@@ -248,7 +252,8 @@ pub(crate) fn excerpt(body: &[u8], max: usize) -> String {
             break;
         }
     }
-    redact_json(out.trim_end())
+    out.truncate(out.trim_end().len());
+    out
 }
 
 impl fmt::Debug for ApiError {

@@ -94,49 +94,88 @@ impl fmt::Debug for AccessToken {
     }
 }
 
-/// Replaces the value of every `"token": "..."` member in a JSON text with
+/// Replaces the value of every `token` member in a JSON text with
 /// `<redacted>`, so that excerpts of response bodies quoted in errors cannot
 /// carry the secret that a create call returns.
+///
+/// In valid JSON it reads string literals as JSON does, so a key spelled
+/// with escapes (`"\u0074oken"`) is still a `token` key. Text that is not
+/// valid JSON (a body cut short, a broken body) has no reliable notion of
+/// what is inside a string, so it is cut before the first place that could
+/// start a `token` key: dropping the rest of a broken excerpt is better than
+/// showing a secret.
 pub(crate) fn redact_json(text: &str) -> String {
-    const KEY: &str = "\"token\"";
-    let mut out = String::with_capacity(text.len());
+    if serde_json::from_str::<serde::de::IgnoredAny>(text).is_err() {
+        let cut = [text.find("token\""), text.find("token\\"), text.find("\\u")]
+            .into_iter()
+            .flatten()
+            .min();
+        return match cut {
+            Some(at) => format!("{}…", &text[..at]),
+            None => text.to_owned(),
+        };
+    }
+    let mut out = String::with_capacity(text.len().min(4096));
     let mut rest = text;
-    while let Some(at) = rest.find(KEY) {
-        let (head, tail) = rest.split_at(at + KEY.len());
-        out.push_str(head);
-        let after_colon = tail.trim_start().strip_prefix(':').map(str::trim_start);
-        match after_colon.and_then(|v| v.strip_prefix('"')) {
-            Some(value) => {
-                out.push_str(":\"");
-                out.push_str(REDACTED);
-                // Skip to the closing quote, honouring escapes; if the text
-                // ends first (a cut excerpt), drop the remainder entirely.
-                let mut escaped = false;
-                let mut end = None;
-                for (i, c) in value.char_indices() {
-                    match c {
-                        _ if escaped => escaped = false,
-                        '\\' => escaped = true,
-                        '"' => {
-                            end = Some(i);
-                            break;
-                        }
-                        _ => {}
-                    }
-                }
-                match end {
-                    Some(i) => {
-                        out.push('"');
-                        rest = &value[i + 1..];
-                    }
-                    None => return out,
+    while let Some(at) = rest.find('"') {
+        out.push_str(&rest[..at]);
+        let Some(len) = string_literal_len(&rest[at..]) else {
+            // An unterminated string: it may be a secret cut short.
+            out.push_str(&rest[at..].chars().take(1).collect::<String>());
+            return out;
+        };
+        let literal = &rest[at..at + len];
+        out.push_str(literal);
+        rest = &rest[at + len..];
+        if !is_token_key(literal) {
+            continue;
+        }
+        let Some(value) = rest.trim_start().strip_prefix(':') else {
+            continue;
+        };
+        let value = value.trim_start();
+        out.push_str(":\"");
+        out.push_str(REDACTED);
+        out.push('"');
+        match string_literal_len(value) {
+            Some(len) if value.starts_with('"') => {
+                rest = &value[len..];
+                if !matches!(
+                    rest.trim_start().chars().next(),
+                    None | Some(',' | '}' | ']')
+                ) {
+                    return out;
                 }
             }
-            None => rest = tail,
+            _ => return out,
         }
     }
     out.push_str(rest);
     out
+}
+
+/// The length in bytes of the JSON string literal at the start of `text`
+/// (which starts with `"`), quotes included; `None` if it never closes.
+fn string_literal_len(text: &str) -> Option<usize> {
+    let mut escaped = false;
+    for (i, c) in text.char_indices().skip(1) {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => return Some(i + 1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Whether a JSON string literal, quotes included, decodes to `token`.
+fn is_token_key(literal: &str) -> bool {
+    if literal.contains('\\') {
+        serde_json::from_str::<String>(literal).is_ok_and(|key| key == "token")
+    } else {
+        literal == "\"token\""
+    }
 }
 
 #[cfg(test)]
@@ -149,7 +188,21 @@ mod tests {
         let red = redact_json(body);
         assert!(!red.contains("s3cr"), "{red}");
         assert!(red.contains(r#""name":"token""#), "{red}");
-        assert_eq!(redact_json(r#"{"token":"abc"#), r#"{"token":"<redacted>"#);
+        assert_eq!(redact_json(r#"{"token":"abc"#), r#"{"…"#);
+        assert_eq!(redact_json("<p>Invalid token</p>"), "<p>Invalid token</p>");
+        assert_eq!(
+            redact_json(r#"{"\u0074oken":"abc"}"#),
+            r#"{"\u0074oken":"<redacted>"}"#
+        );
+        // A value that is not followed by `,` or `}` ends the output.
+        let red = redact_json(r#"{"token":"a"token":"s3cret"}"#);
+        assert!(!red.contains("s3cret"), "{red}");
+        let red = redact_json(r#"{"token":"a\"token":"s3cret"}"#);
+        assert!(!red.contains("s3cret"), "{red}");
+        let red = redact_json(r#"{"token": {"nested": "s3cret"}}"#);
+        assert!(!red.contains("s3cret"), "{red}");
+        let red = redact_json(r#"{"a": "unterminated, "token": "s3cret"}"#);
+        assert!(!red.contains("s3cret"), "{red}");
         assert_eq!(redact_json("no secrets"), "no secrets");
     }
 
