@@ -193,8 +193,17 @@ fn fallback_message(status: u16, body: &[u8]) -> String {
     }
 }
 
-fn reason_phrase(status: u16) -> &'static str {
+/// The standard reason phrase of a status, or its class for a rare one.
+pub(crate) fn reason_phrase(status: u16) -> &'static str {
     match status {
+        100 => "Continue",
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        304 => "Not Modified",
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",
@@ -207,9 +216,11 @@ fn reason_phrase(status: u16) -> &'static str {
         422 => "Unprocessable Entity",
         429 => "Too Many Requests",
         500 => "Internal Server Error",
+        501 => "Not Implemented",
         502 => "Bad Gateway",
         503 => "Service Unavailable",
         504 => "Gateway Timeout",
+        _ if status < 400 => "Unknown",
         _ if status < 500 => "Client Error",
         _ => "Server Error",
     }

@@ -893,35 +893,6 @@ fn validation(message: &str) -> Response {
     error(400, "Validation", message)
 }
 
-fn reason(status: u16) -> &'static str {
-    match status {
-        100 => "Continue",
-        200 => "OK",
-        201 => "Created",
-        202 => "Accepted",
-        204 => "No Content",
-        301 => "Moved Permanently",
-        302 => "Found",
-        304 => "Not Modified",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        408 => "Request Timeout",
-        409 => "Conflict",
-        413 => "Payload Too Large",
-        422 => "Unprocessable Entity",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        501 => "Not Implemented",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "Unknown",
-    }
-}
-
 fn error_type(status: u16) -> &'static str {
     match status {
         400 => "Validation",
@@ -947,12 +918,12 @@ fn fault_response(fault: &Fault) -> Option<Response> {
             headers,
         } => {
             let body = body.clone().unwrap_or_else(|| {
-                json!({"type": error_type(*status), "message": format!("{} {}", status, reason(*status))}).to_string()
+                json!({"type": error_type(*status), "message": format!("{} {}", status, crate::error::reason_phrase(*status))}).to_string()
             });
             (*status, headers, Some("application/json"), body, true)
         }
         Fault::Html { status, headers } => {
-            let title = format!("{} {}", status, reason(*status));
+            let title = format!("{} {}", status, crate::error::reason_phrase(*status));
             let body = format!(
                 "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
             );
@@ -976,7 +947,11 @@ fn fault_response(fault: &Fault) -> Option<Response> {
 
 /// Serialises the head and body; `close` decides the `Connection` header.
 fn render(shared: &Shared, req: &Request, resp: Response, close: bool) -> (Vec<u8>, Vec<u8>) {
-    let mut head = format!("HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status));
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\n",
+        resp.status,
+        crate::error::reason_phrase(resp.status)
+    );
     for (k, v) in &resp.headers {
         let _ = write!(head, "{k}: {v}\r\n");
     }
@@ -1161,7 +1136,7 @@ fn route(shared: &Shared, req: &Request) -> Result<Response, Response> {
     if !matches!(req.method.as_str(), "GET" | "PATCH" | "DELETE") {
         return Err(method_not_allowed("GET, PATCH, DELETE"));
     }
-    if !is_object_id(&id) {
+    if !crate::validate::is_id(&id) {
         return Err(validation(&format!(
             "apiTokenId must match pattern ^[A-Fa-f\\d]{{24}}$, got {id:?}"
         )));
@@ -1530,10 +1505,6 @@ fn accepts_version(range: &str) -> Option<bool> {
     Some(accepted)
 }
 
-fn is_object_id(s: &str) -> bool {
-    s.len() == 24 && s.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
 fn check_string<'a>(field: &str, v: &'a Value, min: usize, max: usize) -> Result<&'a str, String> {
     let s = v
         .as_str()
@@ -1595,7 +1566,7 @@ fn check_org_roles(value: &Value) -> Result<(), String> {
         )?;
         if !org["orgId"]
             .as_str()
-            .is_some_and(|s| s == "sandbox" || is_object_id(s))
+            .is_some_and(|s| s == "sandbox" || crate::validate::is_id(s))
         {
             return Err(format!(
                 "{path}.orgId must be a 24 character hex id or \"sandbox\""
@@ -1615,7 +1586,10 @@ fn check_org_roles(value: &Value) -> Result<(), String> {
                     &["resourceId", "role"],
                     &["resourceId", "role"],
                 )?;
-                if !role["resourceId"].as_str().is_some_and(is_object_id) {
+                if !role["resourceId"]
+                    .as_str()
+                    .is_some_and(crate::validate::is_id)
+                {
                     return Err(format!(
                         "{item_path}.resourceId must be a 24 character hex id"
                     ));
