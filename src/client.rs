@@ -2,7 +2,7 @@
 //! it when that is safe, and decodes the answer.
 
 use std::fmt;
-use std::io;
+use std::io::{self, Read};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -190,9 +190,7 @@ impl Client {
             log_attempt(method, &url, &outcome, started.elapsed(), retry);
             let wait = match outcome {
                 Ok(exchange) if (200..300).contains(&exchange.status) => {
-                    return serde_json::from_slice(&exchange.body).map_err(|e| {
-                        Error::Decode(DecodeError::new(exchange.status, &exchange.body, e))
-                    });
+                    return decode(exchange.status, &exchange.body);
                 }
                 Ok(exchange) => {
                     if exchange.status == 404 && retry > 0 {
@@ -275,12 +273,20 @@ impl Client {
         } else {
             None
         };
-        let body = response
+        // Size the buffer from Content-Length (never beyond the limit) so a
+        // large page is read without repeated reallocation and copying.
+        let capacity = response
+            .body()
+            .content_length()
+            .map_or(0, |n| n.min(inner.max_response_size));
+        let mut body = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+        response
             .body_mut()
             .with_config()
             .limit(inner.max_response_size)
-            .read_to_vec()
-            .map_err(Failure::in_body)?;
+            .reader()
+            .read_to_end(&mut body)
+            .map_err(|e| Failure::in_body(ureq::Error::from(e)))?;
         Ok(Exchange {
             status,
             body,
@@ -288,6 +294,19 @@ impl Client {
             location,
         })
     }
+}
+
+/// Decodes a successful body straight from the buffer it was read into.
+///
+/// Checking UTF-8 once for the whole body and then parsing it as `str` is
+/// markedly faster than `from_slice`, which checks every string on its own;
+/// a body that is not UTF-8 goes through `from_slice` for its error.
+fn decode<T: serde::de::DeserializeOwned>(status: u16, body: &[u8]) -> Result<T> {
+    let decoded = match std::str::from_utf8(body) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(body),
+    };
+    decoded.map_err(|e| Error::Decode(DecodeError::new(status, body, e)))
 }
 
 fn log_attempt(

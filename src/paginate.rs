@@ -92,6 +92,9 @@ impl<R: Paginated> Paginate<R> {
 
     fn fetch(&mut self) -> Option<Result<()>> {
         let mut request = self.next.take()?;
+        // Free the used-up page before the next one arrives, so that only one
+        // page is ever held.
+        self.items = Vec::new().into_iter();
         let page = request.page();
         let response = match self.client.execute(&request) {
             Ok(response) => response,
