@@ -568,7 +568,7 @@ impl fmt::Debug for ClientBuilder {
 
 impl ClientBuilder {
     /// Sets the access token sent as `Authorization: Bearer <token>`.
-    /// Required: [`build`](Self::build) fails without it.
+    /// Required: [`build`](Self::build) fails without it. Defaults to none.
     #[must_use]
     pub fn access_token(mut self, token: impl Into<String>) -> Self {
         self.access_token = Some(token.into());

@@ -152,7 +152,7 @@ impl Fault {
 
     /// Adds an extra response header, e.g. `("Retry-After", "1")`. Only
     /// meaningful on [`Fault::status`], [`Fault::html`] and [`Fault::empty`];
-    /// other faults are returned unchanged.
+    /// other faults are returned unchanged. Defaults to no extra header.
     #[must_use]
     pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Fault {
         if let Fault::Status { headers, .. }
@@ -166,6 +166,7 @@ impl Fault {
 
     /// Replaces the body of a [`Fault::status`] fault (sent as given, with
     /// `Content-Type: application/json`); other faults are returned unchanged.
+    /// Defaults to a Losant error body for the status.
     #[must_use]
     pub fn with_body(mut self, new_body: impl Into<String>) -> Fault {
         if let Fault::Status { body, .. } = &mut self {
@@ -281,8 +282,8 @@ impl FakeLosantBuilder {
     }
 
     /// Adds an accepted bearer token; the first one added is
-    /// [`FakeLosant::access_token`]. If none are added,
-    /// `"fake-losant-access-token"` is accepted.
+    /// [`FakeLosant::access_token`]. Defaults to accepting only
+    /// `"fake-losant-access-token"` when none is added.
     #[must_use]
     pub fn access_token(mut self, token: impl Into<String>) -> Self {
         self.tokens.push(token.into());

@@ -123,6 +123,27 @@
 //! # Ok(()) }
 //! ```
 //!
+//! A time-out is an error you can ask about:
+//!
+//! ```
+//! use std::time::Duration;
+//! use losant_rest::fake::{Fault, FakeLosant};
+//! use losant_rest::tokens::ListTokens;
+//!
+//! # fn main() -> losant_rest::Result<()> {
+//! let fake = FakeLosant::start();
+//! let client = losant_rest::Client::builder()
+//!     .access_token(fake.access_token())
+//!     .base_url(fake.url())
+//!     .timeout(Duration::from_millis(200))
+//!     .connect_timeout(Duration::from_millis(100))
+//!     .build()?;
+//! fake.fail_next(1, Fault::delay(Duration::from_secs(1)));
+//! let err = client.send(ListTokens::new()).unwrap_err();
+//! assert!(err.is_timeout());
+//! # Ok(()) }
+//! ```
+//!
 //! # Pagination
 //!
 //! [`Client::paginate`] walks every page lazily, holding one page at a time,

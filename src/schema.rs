@@ -332,14 +332,14 @@ impl OrgRole {
         }
     }
 
-    /// Adds a role on one application.
+    /// Adds a role on one application. Defaults to none.
     #[must_use]
     pub fn application_role(mut self, role: ResourceRole) -> Self {
         self.application_roles.push(role);
         self
     }
 
-    /// Adds a role on one dashboard.
+    /// Adds a role on one dashboard. Defaults to none.
     #[must_use]
     pub fn dashboard_role(mut self, role: ResourceRole) -> Self {
         self.dashboard_roles.push(role);
