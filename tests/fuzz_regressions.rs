@@ -88,3 +88,20 @@ fn malformed_body_does_not_unmask_a_later_token() {
         assert!(!shown.contains("fz-SENTINEL"), "{shown}");
     }
 }
+
+/// Finding 4 (`decode_token`, crash-478141d78b445396adc8482c26aca330aa148cd0):
+/// a fault in the fuzz target's own check, not in the crate. A description
+/// containing the text `token: None }` made the target's expected `Debug`
+/// replace that text too. The token itself was fine; this keeps the input
+/// and the property the target checks.
+#[test]
+fn a_description_that_mimics_debug_output_hides_nothing() {
+    let body = br#"{"id": "5a95", "name": "deploy bot", "description": "Utoken: None }e device keys", "scope": [], "status": "active", "token": "eyJhbGciOilY3JldA"}"#;
+    let t: ApiToken = serde_json::from_slice(body).unwrap();
+    let debug = format!("{t:?}");
+    assert!(!debug.contains("eyJhbGciOilY3JldA"), "{debug}");
+    assert!(
+        debug.ends_with("token: Some(SecretToken(<redacted>)) }"),
+        "{debug}"
+    );
+}
