@@ -10,7 +10,7 @@ use ureq::http;
 
 use crate::error::{ApiError, DecodeError, Error, Result, TransportKind, UnexpectedStatus};
 use crate::paginate::{Paginate, Paginated};
-use crate::request::{build_url, Method, Params, Request};
+use crate::request::{build_url, Headers, Method, Request};
 use crate::retry::{retry_after, Backoff, Rng};
 use crate::secret::AccessToken;
 
@@ -27,6 +27,9 @@ const DEFAULT_BACKOFF: Backoff = Backoff {
 const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
 const DEFAULT_MAX_RESPONSE_SIZE: u64 = 32 * 1024 * 1024;
 const DEFAULT_MAX_IDLE_CONNECTIONS: usize = 16;
+/// The most the client reserves up front for a body on the word of its
+/// Content-Length; a larger body grows the buffer as it arrives.
+const MAX_PREALLOCATION: u64 = 8 * 1024 * 1024;
 
 /// A blocking Losant client.
 ///
@@ -110,7 +113,8 @@ impl Client {
     }
 
     /// A client that sends another access token but shares this client's
-    /// connection pool and settings.
+    /// connection pool and settings. It does not fail: a token that cannot
+    /// be sent as a header makes every request fail with [`Error::Config`].
     #[must_use]
     pub fn with_access_token(&self, access_token: impl AsRef<str>) -> Self {
         Client {
@@ -137,7 +141,8 @@ impl Client {
     /// [`Error::Api`] for an answer of 400 or more, [`Error::InvalidRequest`]
     /// for a request refused before sending, [`Error::Transport`] when the
     /// exchange failed, [`Error::Decode`] when a successful answer did not
-    /// decode, [`Error::UnexpectedStatus`] for a redirect.
+    /// decode, [`Error::UnexpectedStatus`] for a redirect, and
+    /// [`Error::Config`] when the client's access token cannot be sent.
     // By value, as the public contract says: a sent request is spent, and a
     // future request type may move its body into the exchange.
     #[allow(clippy::needless_pass_by_value)]
@@ -182,22 +187,29 @@ impl Client {
         let body = request.body()?;
         let method = request.method();
         let retry_safe = request.retry_safe();
+        let headers = extra_headers(request)?;
         let mut rng = None;
         let mut retry = 0;
+        // Whether an earlier attempt may have been carried out although its
+        // answer never arrived: only then does a 404 mean "already done".
+        let mut may_have_applied = false;
         loop {
             let started = Instant::now();
-            let outcome = self.attempt(method, &url, request.params(), body.as_deref());
+            let outcome = self.attempt(method, &url, &headers, body.as_deref());
             log_attempt(method, &url, &outcome, started.elapsed(), retry);
             let wait = match outcome {
                 Ok(exchange) if (200..300).contains(&exchange.status) => {
                     return decode(exchange.status, &exchange.body);
                 }
                 Ok(exchange) => {
-                    if exchange.status == 404 && retry > 0 {
+                    if exchange.status == 404 && may_have_applied {
                         if let Some(done) = request.response_when_gone() {
                             return Ok(done);
                         }
                     }
+                    // A gateway's 502 or 504 says nothing about whether the
+                    // server behind it acted; a 429 or 503 says it did not.
+                    may_have_applied |= matches!(exchange.status, 502 | 504);
                     let transient = matches!(exchange.status, 429 | 502 | 503 | 504);
                     let retry_after = exchange.retry_after;
                     let error = exchange.into_error();
@@ -217,6 +229,7 @@ impl Client {
                     if !allowed || retry >= inner.max_retries {
                         return Err(failure.error);
                     }
+                    may_have_applied |= !failure.before_send;
                     inner.backoff.delay(retry, rng.get_or_insert_with(Rng::new))
                 }
             };
@@ -230,7 +243,7 @@ impl Client {
         &self,
         method: Method,
         url: &str,
-        params: &Params,
+        headers: &[(http::HeaderName, http::HeaderValue)],
         body: Option<&[u8]>,
     ) -> Result<Exchange, Failure> {
         let inner = &*self.inner;
@@ -239,8 +252,8 @@ impl Client {
             .uri(url)
             .header("accept-version", inner.accept_version.as_str())
             .header(http::header::AUTHORIZATION, self.token.authorization());
-        if let Some(domain) = &params.losant_domain {
-            builder = builder.header("losantdomain", domain.as_str());
+        for (name, value) in headers {
+            builder = builder.header(name, value);
         }
         let sent = match body {
             Some(body) => builder
@@ -253,8 +266,8 @@ impl Client {
             Ok(response) => response.map_err(Failure::before_response)?,
             Err(_) => {
                 return Err(Failure::refused(Error::invalid(
-                    "losantdomain",
-                    "cannot be sent as an HTTP header value",
+                    "path",
+                    "the request's path or query does not make a valid URI",
                 )))
             }
         };
@@ -278,7 +291,7 @@ impl Client {
         let capacity = response
             .body()
             .content_length()
-            .map_or(0, |n| n.min(inner.max_response_size));
+            .map_or(0, |n| n.min(inner.max_response_size).min(MAX_PREALLOCATION));
         let mut body = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
         response
             .body_mut()
@@ -295,6 +308,49 @@ impl Client {
         })
     }
 }
+
+/// The request's own headers, `losantdomain` first, checked once before any
+/// attempt so that a bad one is refused without touching the network.
+fn extra_headers<R: Request>(request: &R) -> Result<Vec<(http::HeaderName, http::HeaderValue)>> {
+    let mut list = Vec::new();
+    if let Some(domain) = &request.params().losant_domain {
+        list.push(("losantdomain".to_owned(), domain.clone()));
+    }
+    request.headers(&mut Headers::new(&mut list));
+    list.into_iter()
+        .map(|(name, value)| {
+            let name = http::HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| Error::invalid("headers", format!("{name:?} is not a header name")))?;
+            if RESERVED_HEADERS.contains(&name.as_str()) {
+                return Err(Error::invalid(
+                    "headers",
+                    format!("`{name}` is set by the client and cannot be overridden"),
+                ));
+            }
+            let value = http::HeaderValue::from_str(&value).map_err(|_| {
+                let field = if name == "losantdomain" {
+                    "losantdomain"
+                } else {
+                    "headers"
+                };
+                Error::invalid(
+                    field,
+                    format!("the value of `{name}` cannot be sent as a header"),
+                )
+            })?;
+            Ok((name, value))
+        })
+        .collect()
+}
+
+/// Headers the client owns: the token, and the framing of the body.
+const RESERVED_HEADERS: [&str; 5] = [
+    "authorization",
+    "content-length",
+    "content-type",
+    "host",
+    "transfer-encoding",
+];
 
 /// Decodes a successful body straight from the buffer it was read into.
 ///
@@ -319,9 +375,13 @@ fn log_attempt(
     if !log::log_enabled!(log::Level::Debug) {
         return;
     }
-    // The query can carry user data (filters); the path and status are
-    // what a reader of the log needs.
+    // Only the path: the query can carry user data (filters), and the
+    // authority is the user's business.
     let path = url.split('?').next().unwrap_or(url);
+    let path = path
+        .split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|at| &rest[at..]))
+        .unwrap_or("/");
     match outcome {
         Ok(exchange) => log::debug!(
             "{} {path} -> {} in {elapsed:?} (retry {retry})",
@@ -391,18 +451,21 @@ impl Failure {
     }
 
     fn before_response(e: ureq::Error) -> Self {
-        use ureq::Timeout as T;
         let (kind, before_send, transient) = match &e {
             ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => {
                 (TransportKind::Connect, true, true)
             }
-            ureq::Error::Timeout(T::Resolve | T::Connect) => (TransportKind::Timeout, true, false),
+            // A time-out is never retried: the caller's time budget is spent.
             ureq::Error::Timeout(_) => (TransportKind::Timeout, false, false),
             ureq::Error::Io(io) => match io.kind() {
-                io::ErrorKind::ConnectionRefused
-                | io::ErrorKind::HostUnreachable
+                // Only a refusal is certain to come from connecting: ureq does
+                // not say in which phase another I/O error happened, and an
+                // established socket can report "unreachable" after the
+                // request went out.
+                io::ErrorKind::ConnectionRefused => (TransportKind::Connect, true, true),
+                io::ErrorKind::HostUnreachable
                 | io::ErrorKind::NetworkUnreachable
-                | io::ErrorKind::AddrNotAvailable => (TransportKind::Connect, true, true),
+                | io::ErrorKind::AddrNotAvailable => (TransportKind::Connect, false, true),
                 io::ErrorKind::ConnectionReset
                 | io::ErrorKind::ConnectionAborted
                 | io::ErrorKind::BrokenPipe
@@ -464,15 +527,19 @@ fn transport_error(kind: TransportKind, e: ureq::Error) -> Error {
 ///   made at all (refused, unknown host), which proves nothing was sent. Once
 ///   they may have reached the server they are never sent again, so a token
 ///   is never created twice.
-/// - Time-outs and broken response bodies are not retried: the server was
-///   reached and the caller's time budget is spent.
+/// - Time-outs (the connect time-out included) and broken response bodies
+///   are not retried: the caller's time budget is spent, or the server was
+///   reached.
 /// - The wait is exponential with full jitter: before retry `n` it is random
 ///   in `[0, min(backoff_max, backoff_initial * 2^n)]`. A `Retry-After`
 ///   header (seconds or an HTTP-date) replaces it; one that asks for more than
 ///   [`max_retry_after`](Self::max_retry_after) makes the call fail at once
 ///   with the server's error rather than sleep.
-/// - A retried `DELETE` that answers 404 means an earlier attempt deleted the
-///   token, so [`DeleteToken`](crate::tokens::DeleteToken) succeeds.
+/// - When a `DELETE` is retried after an attempt that may have been carried
+///   out without its answer arriving (a dropped connection, a 502 or a 504)
+///   and the retry answers 404, the earlier attempt deleted the token, so
+///   [`DeleteToken`](crate::tokens::DeleteToken) succeeds. After a 429 or 503
+///   the server did nothing, so a 404 stays an error.
 ///
 /// # Time-outs and limits
 ///
@@ -519,11 +586,22 @@ pub struct ClientBuilder {
     proxy: ProxySetting,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 enum ProxySetting {
     FromEnv,
     Off,
     Url(String),
+}
+
+impl fmt::Debug for ProxySetting {
+    // A proxy URL may carry a password: say only which kind is set.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ProxySetting::FromEnv => "FromEnv",
+            ProxySetting::Off => "Off",
+            ProxySetting::Url(_) => "Url(<set>)",
+        })
+    }
 }
 
 impl Default for ClientBuilder {
@@ -746,6 +824,15 @@ impl ClientBuilder {
 }
 
 fn check_base_url(url: &str) -> Result<()> {
+    let authority = url.split_once("://").map_or(url, |(_, rest)| {
+        rest.split(['/', '?', '#']).next().unwrap_or(rest)
+    });
+    if authority.contains('@') {
+        // Not echoed: the part before `@` is a credential.
+        return Err(Error::config(
+            "the base URL must not carry credentials (user:password@); the access token authenticates",
+        ));
+    }
     let bad = |why: &str| Err(Error::config(format!("base URL {url:?} {why}")));
     let rest = if let Some(rest) = url.strip_prefix("https://") {
         if !cfg!(any(feature = "rustls", feature = "native-tls")) {

@@ -211,9 +211,13 @@
 //!
 //! # Logging
 //!
-//! The client logs one `debug` line per attempt through the [`log`] facade:
-//! the method, the path (never the query), the status or failure, the
-//! duration and the retry number. Tokens are never logged.
+//! The client logs one `debug` line per attempt through the [`log`] facade,
+//! under the target `losant_rest`: the method, the path (never the host or
+//! the query), the status or failure, the duration and the retry number. No
+//! line of this crate's ever carries a token. Mind ureq's own `trace` level
+//! (targets `ureq` and `ureq_proto`): it dumps raw wire bytes, the
+//! `Authorization` header and a created token's secret included, so keep
+//! those targets at `debug` or below wherever logs are kept.
 //!
 //! [`log`]: https://docs.rs/log
 #![forbid(unsafe_code)]

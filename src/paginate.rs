@@ -107,8 +107,13 @@ impl<R: Paginated> Paginate<R> {
             per_page,
         } = R::into_page(response);
         let count = items.len() as u64;
-        let per_page = per_page.or(request.per_page().map(u64::from));
-        let seen = per_page.map(|pp| u64::from(page) * pp + count);
+        // When neither side says the page size, a full page's length is the
+        // best guess, so that `totalCount` can still end the walk.
+        let per_page = per_page
+            .or(request.per_page().map(u64::from))
+            .or((count > 0).then_some(count));
+        // Saturating: the counts come from the server.
+        let seen = per_page.map(|pp| u64::from(page).saturating_mul(pp).saturating_add(count));
         let done = count == 0
             || matches!((seen, total_count), (Some(seen), Some(total)) if seen >= total)
             || matches!(per_page, Some(pp) if count < pp)

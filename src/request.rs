@@ -129,7 +129,9 @@ pub struct Path<'a> {
 }
 
 impl Path<'_> {
-    /// Appends a literal piece of path, such as `/me/tokens`, as it is.
+    /// Appends a literal piece of path, such as `/me/tokens`, as it is: it
+    /// must already be percent-encoded and hold no `?` or `#`. Use
+    /// [`segment`](Self::segment) for anything that comes from data.
     pub fn push(&mut self, literal: &str) -> &mut Self {
         self.url.push_str(literal);
         self
@@ -139,6 +141,26 @@ impl Path<'_> {
     pub fn segment(&mut self, segment: &str) -> &mut Self {
         self.url.push('/');
         self.url.extend(utf8_percent_encode(segment, COMPONENT));
+        self
+    }
+}
+
+/// Collects a request's own HTTP headers; see [`Request::headers`].
+#[derive(Debug)]
+pub struct Headers<'a> {
+    list: &'a mut Vec<(String, String)>,
+}
+
+impl<'a> Headers<'a> {
+    pub(crate) fn new(list: &'a mut Vec<(String, String)>) -> Self {
+        Headers { list }
+    }
+
+    /// Adds a header. A name or value that cannot be sent makes the request
+    /// fail with [`Error::InvalidRequest`](crate::Error::InvalidRequest)
+    /// before anything is sent.
+    pub fn insert(&mut self, name: &str, value: &str) -> &mut Self {
+        self.list.push((name.to_owned(), value.to_owned()));
         self
     }
 }
@@ -231,6 +253,14 @@ pub trait Request {
     /// Writes the action's own query parameters. Defaults to none.
     fn query(&self, query: &mut Query<'_>) {
         let _ = query;
+    }
+
+    /// Writes the action's own headers. Defaults to none. The client sets
+    /// `Authorization`, `Accept`, `Accept-Version`, `User-Agent`,
+    /// `Content-Type` and `losantdomain` itself; `Authorization`, `Host`
+    /// and the body's framing headers cannot be overridden.
+    fn headers(&self, headers: &mut Headers<'_>) {
+        let _ = headers;
     }
 
     /// The parameters every action shares. Defaults to [`Params::new`].

@@ -105,7 +105,8 @@ fn http_date(value: &str) -> Option<u64> {
     if parts.next()? != "GMT" || parts.next().is_some() || clock.next().is_some() {
         return None;
     }
-    if !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 || year < 1970 {
+    // Four-digit years, as the format has; larger ones would overflow below.
+    if !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 || !(1970..=9999).contains(&year) {
         return None;
     }
     Some(days_from_civil(year, month, day) * 86_400 + h * 3600 + m * 60 + s)
@@ -148,6 +149,10 @@ mod tests {
         assert_eq!(retry_after("-1", now), None);
         assert_eq!(retry_after("Sun, 06 Foo 1994 08:49:37 GMT", now), None);
         assert_eq!(retry_after("Sun, 06 Nov 1994 08:49:37 PST", now), None);
+        assert_eq!(
+            retry_after("Sun, 06 Nov 999999999999 08:49:37 GMT", now),
+            None
+        );
     }
 
     #[test]

@@ -367,10 +367,11 @@ impl Request for UpdateToken {
 /// Scopes: `all.User`, `userApiToken.*` or `userApiToken.delete`.
 ///
 /// Answers [`Success`]. A delete is safe to repeat, so it is retried on
-/// transient failures. If a *retry* answers 404, an earlier attempt already
-/// deleted the token (its answer was lost on the way), so the call succeeds
-/// with `Success { success: true }`. A 404 on the first attempt is still an
-/// [`Error::Api`](crate::Error::Api): that token never existed.
+/// transient failures. If an attempt may have been carried out without its
+/// answer arriving (a dropped connection, a 502 or a 504) and the retry
+/// answers 404, that attempt deleted the token, so the call succeeds with
+/// `Success { success: true }`. Any other 404 is an
+/// [`Error::Api`](crate::Error::Api): the token did not exist.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeleteToken {
     id: String,

@@ -20,22 +20,18 @@ pub(crate) fn id(field: &'static str, value: &str) -> Result<()> {
     if is_id(value) {
         Ok(())
     } else {
+        // Not echoed: a secret pasted in the wrong place must not end up in
+        // an error message or a log.
+        let n = value.chars().count();
+        let what = if value.chars().all(|c| c.is_ascii_hexdigit()) {
+            format!("{n} hexadecimal characters")
+        } else {
+            format!("{n} characters, not all hexadecimal")
+        };
         Err(Error::invalid(
             field,
-            format!(
-                "must be 24 hexadecimal characters, got {:?}",
-                shorten(value)
-            ),
+            format!("must be 24 hexadecimal characters, got {what}"),
         ))
-    }
-}
-
-/// Quotes at most 40 characters of a rejected value, so that an error about a
-/// huge value stays readable.
-fn shorten(value: &str) -> String {
-    match value.char_indices().nth(40) {
-        Some((at, _)) => format!("{}…", &value[..at]),
-        None => value.to_owned(),
     }
 }
 
@@ -109,10 +105,7 @@ fn org_roles(roles: &[OrgRole]) -> Result<()> {
         if role.org_id != "sandbox" && !is_id(&role.org_id) {
             return Err(Error::invalid(
                 "orgRoles.orgId",
-                format!(
-                    "must be 24 hexadecimal characters or \"sandbox\", got {:?}",
-                    shorten(&role.org_id)
-                ),
+                "must be 24 hexadecimal characters or \"sandbox\"",
             ));
         }
         resource_roles("orgRoles.applicationRoles", &role.application_roles)?;

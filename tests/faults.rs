@@ -120,6 +120,28 @@ fn a_retried_delete_that_finds_the_token_gone_succeeds() {
 }
 
 #[test]
+fn a_404_after_a_refusal_is_still_an_error() {
+    // A 429 or 503 says the server did nothing, so a 404 on the retry means
+    // the token never existed.
+    for status in [429, 503] {
+        let (fake, client) = setup();
+        fake.fail_next(1, Fault::status(status));
+        let err = client.send(DeleteToken::new(MISSING_ID)).unwrap_err();
+        assert_eq!(err.status(), Some(404), "after {status}");
+        assert_eq!(fake.request_count(), 2);
+    }
+    // A gateway's 502 or 504 may hide a delete that happened.
+    for status in [502, 504] {
+        let (fake, client) = setup();
+        fake.fail_next(1, Fault::status(status));
+        assert!(
+            client.send(DeleteToken::new(MISSING_ID)).unwrap().success,
+            "after {status}"
+        );
+    }
+}
+
+#[test]
 fn retry_after_seconds_is_honoured() {
     let (fake, client) = setup();
     fake.fail_next(1, Fault::status(503).with_header("Retry-After", "1"));

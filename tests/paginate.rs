@@ -113,3 +113,35 @@ fn yields_an_error_once_then_ends() {
     assert!(walk.next().is_none());
     assert_eq!(fake.request_count(), 2);
 }
+
+#[test]
+fn total_count_ends_the_walk_even_without_a_page_size() {
+    let (fake, client) = setup();
+    // A server that names no perPage: the first full page's length stands in.
+    let token = |n: u32| format!(r#"{{"id":"5a5a5a5a5a5a5a5a5a5a5a{n:02}","name":"t{n}"}}"#);
+    let page = |from: u32| {
+        let items: Vec<_> = (from..from + 2).map(token).collect();
+        format!(r#"{{"items":[{}],"totalCount":4}}"#, items.join(","))
+    };
+    fake.fail_next(1, Fault::status(200).with_body(page(0)));
+    fake.fail_next(1, Fault::status(200).with_body(page(2)));
+    let names: Vec<_> = client
+        .paginate(ListTokens::new())
+        .map(|t| t.unwrap().name)
+        .collect();
+    assert_eq!(names, ["t0", "t1", "t2", "t3"]);
+    assert_eq!(fake.request_count(), 2);
+}
+
+#[test]
+fn absurd_counts_from_the_server_end_the_walk_without_a_panic() {
+    let (fake, client) = setup();
+    let body = format!(
+        r#"{{"items":[{{"id":"5a5a5a5a5a5a5a5a5a5a5a5a","name":"x"}}],"perPage":{},"totalCount":{},"page":3}}"#,
+        u64::MAX,
+        u64::MAX
+    );
+    fake.fail_next(1, Fault::status(200).with_body(body));
+    assert_eq!(client.paginate(ListTokens::new().page(3)).count(), 1);
+    assert_eq!(fake.request_count(), 1);
+}

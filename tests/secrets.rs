@@ -106,8 +106,21 @@ fn no_secret_in_any_output_or_log_line() {
         assert_clean("request", &request);
     }
 
+    // Credentials in a proxy or base URL, and a secret pasted as an ID.
+    let with_proxy = Client::builder()
+        .access_token(SENTINEL)
+        .proxy(format!("http://user:{SECRET}@127.0.0.1:3128"));
+    all_forms("builder with a proxy", &with_proxy);
+    all_forms("client with a proxy", &with_proxy.build().unwrap());
+
     // Every kind of error.
     let mut errors = vec![
+        Client::builder()
+            .access_token("t")
+            .base_url(format!("http://user:{SECRET}@api.example.com"))
+            .build()
+            .unwrap_err(),
+        client.send(GetToken::new(SECRET)).unwrap_err(),
         client.send(GetToken::new("bad id")).unwrap_err(),
         client
             .send(GetToken::new("575ec7417ae143cd83dc4a95"))
@@ -156,7 +169,7 @@ fn no_secret_in_any_output_or_log_line() {
             .unwrap_err(),
     );
     client.send(DeleteToken::new(&created.id)).unwrap();
-    assert_eq!(errors.len(), 10);
+    assert_eq!(errors.len(), 12);
     for (i, err) in errors.iter().enumerate() {
         error_forms(&format!("error {i}"), err);
     }

@@ -577,3 +577,47 @@ fn client_and_errors_have_the_promised_traits() {
     client::<Client>();
     error::<Error>();
 }
+
+/// A request of the user's own, with a header of its own.
+struct ListWithHeader(&'static str, &'static str);
+
+impl losant_rest::Request for ListWithHeader {
+    type Response = losant_rest::schema::ApiTokens;
+    fn method(&self) -> losant_rest::request::Method {
+        losant_rest::request::Method::Get
+    }
+    fn path(&self, path: &mut losant_rest::request::Path<'_>) {
+        path.push("/me/tokens");
+    }
+    fn headers(&self, headers: &mut losant_rest::request::Headers<'_>) {
+        headers.insert(self.0, self.1);
+    }
+}
+
+#[test]
+fn custom_requests_send_their_own_headers_but_cannot_replace_the_token() {
+    let (fake, client) = setup();
+    client
+        .send(ListWithHeader("x-request-id", "abc-123"))
+        .unwrap();
+    let req = &fake.requests()[0];
+    assert_eq!(req.header("x-request-id"), Some("abc-123"));
+    assert_eq!(req.query, DEFAULT_QUERY);
+
+    for (name, value, field) in [
+        ("authorization", "Bearer other", "headers"),
+        ("Content-Length", "5", "headers"),
+        ("bad name", "v", "headers"),
+        ("x-ok", "line\nbreak", "headers"),
+    ] {
+        match client.send(ListWithHeader(name, value)) {
+            Err(Error::InvalidRequest(e)) => assert_eq!(e.field(), field, "{name}"),
+            other => panic!("{name}: expected InvalidRequest, got {other:?}"),
+        }
+    }
+    match client.send(ListTokens::new().losant_domain("a\r\nb")) {
+        Err(Error::InvalidRequest(e)) => assert_eq!(e.field(), "losantdomain"),
+        other => panic!("expected InvalidRequest, got {other:?}"),
+    }
+    assert_eq!(fake.request_count(), 1);
+}
