@@ -46,25 +46,8 @@ impl Run {
 
 /// The program, with the environment pointing at `fake` (or at nothing).
 fn command(fake: Option<&FakeLosant>, args: &[&str]) -> Command {
-    let mut command = Command::new(common::example("tokens"));
+    let mut command = common::example_command("tokens", fake);
     command.args(args);
-    for var in [
-        "LOSANT_API_TOKEN",
-        "LOSANT_API_URL",
-        "ALL_PROXY",
-        "HTTPS_PROXY",
-        "HTTP_PROXY",
-        "all_proxy",
-        "https_proxy",
-        "http_proxy",
-    ] {
-        command.env_remove(var);
-    }
-    if let Some(fake) = fake {
-        command
-            .env("LOSANT_API_TOKEN", fake.access_token())
-            .env("LOSANT_API_URL", fake.url());
-    }
     command
 }
 

@@ -10,30 +10,11 @@ use losant_rest::fake::{FakeLosant, Fault};
 use losant_rest::tokens::ListTokens;
 use losant_rest::Client;
 
-const PROXY_VARS: [&str; 6] = [
-    "ALL_PROXY",
-    "HTTPS_PROXY",
-    "HTTP_PROXY",
-    "all_proxy",
-    "https_proxy",
-    "http_proxy",
-];
-
 fn tour(fake: Option<&FakeLosant>, args: &[&str]) -> Output {
-    let mut command = Command::new(example("tour"));
-    command
+    common::example_command("tour", fake)
         .args(args)
-        .env_remove("LOSANT_API_TOKEN")
-        .env_remove("LOSANT_API_URL");
-    for var in PROXY_VARS {
-        command.env_remove(var);
-    }
-    if let Some(fake) = fake {
-        command
-            .env("LOSANT_API_TOKEN", fake.access_token())
-            .env("LOSANT_API_URL", fake.url());
-    }
-    command.output().expect("run the tour")
+        .output()
+        .expect("run the tour")
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -31,6 +31,31 @@ pub fn client_for(fake: &FakeLosant) -> Client {
     builder_for(fake).build().expect("client")
 }
 
+/// The example `name` as a command whose environment points at `fake`, or
+/// at nothing: no Losant variables and no proxy from the test's own
+/// environment leak into it.
+pub fn example_command(name: &str, fake: Option<&FakeLosant>) -> Command {
+    let mut command = Command::new(example(name));
+    for var in [
+        "LOSANT_API_TOKEN",
+        "LOSANT_API_URL",
+        "ALL_PROXY",
+        "HTTPS_PROXY",
+        "HTTP_PROXY",
+        "all_proxy",
+        "https_proxy",
+        "http_proxy",
+    ] {
+        command.env_remove(var);
+    }
+    if let Some(fake) = fake {
+        command
+            .env("LOSANT_API_TOKEN", fake.access_token())
+            .env("LOSANT_API_URL", fake.url());
+    }
+    command
+}
+
 /// The built example `name`. Cargo builds examples next to the integration
 /// tests (`target/<profile>/deps/<test>-…` and `target/<profile>/examples/`)
 /// before it runs them. When the binary is missing, or older than its
