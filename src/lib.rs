@@ -203,8 +203,10 @@
 //! # Features
 //!
 //! - `rustls` (default): TLS with rustls and the webpki roots.
-//! - `native-tls`: TLS with the platform's library instead. With neither TLS
-//!   feature, the client speaks plain `http://` only.
+//! - `native-tls`: TLS with the platform's library instead (build with
+//!   `default-features = false`; when both are enabled, rustls is used).
+//!   With neither TLS feature, the client speaks plain `http://` only, and
+//!   [`ClientBuilder::build`] refuses an `https://` base URL.
 //! - `gzip` (default): asks for gzip and decompresses transparently; the
 //!   response size limit applies to the decompressed body.
 //! - `fake`: [`fake::FakeLosant`], a fake Losant server for tests.
