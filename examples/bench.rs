@@ -350,18 +350,24 @@ fn bench_token(opts: &Options, base: &str, canned: &Canned) -> BenchResult<Vec<R
         return Err("bare ureq got another body".into());
     }
 
+    // Our GetToken against one bare agent; only the agent differs between
+    // the two comparisons below.
+    let against = |bare: &ureq::Agent| {
+        compare(
+            opts,
+            || {
+                black_box(client.send(GetToken::new(TOKEN_ID))?);
+                Ok(bytes)
+            },
+            || {
+                black_box(bare_get(bare, &url, &authorization)?);
+                Ok(bytes)
+            },
+        )
+    };
+
     println!("[token] GetToken, sequential on one keep-alive connection");
-    let cmp = compare(
-        opts,
-        || {
-            black_box(client.send(GetToken::new(TOKEN_ID))?);
-            Ok(bytes)
-        },
-        || {
-            black_box(bare_get(&agent, &url, &authorization)?);
-            Ok(bytes)
-        },
-    )?;
+    let cmp = against(&agent)?;
     let token_row = Row::timed(
         "GetToken, calls/s",
         "ureq",
@@ -377,17 +383,7 @@ fn bench_token(opts: &Options, base: &str, canned: &Canned) -> BenchResult<Vec<R
     println!(
         "[token] for reference: GetToken vs bare ureq without the per-request resolver thread"
     );
-    let cmp = compare(
-        opts,
-        || {
-            black_box(client.send(GetToken::new(TOKEN_ID))?);
-            Ok(bytes)
-        },
-        || {
-            black_box(bare_get(&floor, &url, &authorization)?);
-            Ok(bytes)
-        },
-    )?;
+    let cmp = against(&floor)?;
     Ok(vec![
         token_row,
         Row::timed(
