@@ -62,9 +62,9 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use losant_rest::Client;
 use losant_rest::schema::ApiTokens;
 use losant_rest::tokens::{GetToken, ListTokens};
-use losant_rest::Client;
 
 type BoxError = Box<dyn Error + Send + Sync>;
 type BenchResult<T> = Result<T, BoxError>;
@@ -888,8 +888,12 @@ fn print_summary(rows: &[Row]) {
             }
         );
     }
-    println!("timed rows: median rates over rounds; ratio: median over rounds of the median slice-pair ratio");
-    println!("ureq: bare ureq configured as our client; ureq-nr: the same without the per-request resolver thread");
+    println!(
+        "timed rows: median rates over rounds; ratio: median over rounds of the median slice-pair ratio"
+    );
+    println!(
+        "ureq: bare ureq configured as our client; ureq-nr: the same without the per-request resolver thread"
+    );
     println!("decode row: ours = serde_json into ApiTokens, other = into serde_json::Value");
     let cpu_rows: Vec<_> = rows
         .iter()
@@ -899,7 +903,9 @@ fn print_summary(rows: &[Row]) {
         return;
     }
     println!();
-    println!("client-thread CPU per call, all rounds (excludes the server thread; less noisy than wall time)");
+    println!(
+        "client-thread CPU per call, all rounds (excludes the server thread; less noisy than wall time)"
+    );
     println!(
         "{:<30} {:>12} {:>12} {:<7} {:>9} {:>10}",
         "target", "ours us", "other us", "(other)", "added us", "other/ours"

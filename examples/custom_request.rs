@@ -11,8 +11,8 @@
 
 use std::process::ExitCode;
 
-use losant_rest::request::{Method, Path, Request};
 use losant_rest::Client;
+use losant_rest::request::{Method, Path, Request};
 use serde::Deserialize;
 
 /// `GET /me`.

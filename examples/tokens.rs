@@ -250,7 +250,7 @@ fn parse(args: Vec<String>) -> Result<Parsed, Usage> {
             return Err(Usage(format!(
                 "unknown option `{}`; see `tokens --help`",
                 clean(&name)
-            )))
+            )));
         }
         Some(Arg::Positional(command)) => command,
     };
@@ -271,7 +271,7 @@ fn parse(args: Vec<String>) -> Result<Parsed, Usage> {
             return Err(Usage(format!(
                 "unknown command `{}`; see `tokens --help`",
                 clean(other)
-            )))
+            )));
         }
     };
     Ok(match run {

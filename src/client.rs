@@ -10,8 +10,8 @@ use ureq::http;
 
 use crate::error::{ApiError, DecodeError, Error, Result, TransportKind, UnexpectedStatus};
 use crate::paginate::{Paginate, Paginated};
-use crate::request::{build_url, Headers, Method, Request};
-use crate::retry::{retry_after, Backoff, Rng};
+use crate::request::{Headers, Method, Request, build_url};
+use crate::retry::{Backoff, Rng, retry_after};
 use crate::secret::AccessToken;
 
 const DEFAULT_BASE_URL: &str = "https://api.losant.com";
@@ -100,8 +100,8 @@ impl Client {
     pub fn from_env() -> Result<Self> {
         let token = std::env::var("LOSANT_API_TOKEN")
             .ok()
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| Error::config("LOSANT_API_TOKEN is not set"))?;
+            .filter(|t| !t.trim().is_empty())
+            .ok_or_else(|| Error::config("LOSANT_API_TOKEN is not set, or only whitespace"))?;
         let mut builder = Client::builder().access_token(token);
         if let Some(url) = std::env::var("LOSANT_API_URL")
             .ok()
@@ -268,7 +268,7 @@ impl Client {
                 return Err(Failure::refused(Error::invalid(
                     "path",
                     "the request's path or query does not make a valid URI",
-                )))
+                )));
             }
         };
         let status = response.status().as_u16();
@@ -761,8 +761,13 @@ impl ClientBuilder {
     /// unusable.
     pub fn build(self) -> Result<Client> {
         let token = match &self.access_token {
-            Some(t) if !t.is_empty() => t,
-            _ => return Err(Error::config("no access token was set")),
+            Some(t) if !t.trim().is_empty() => t,
+            Some(_) => {
+                return Err(Error::config(
+                    "the access token is empty or only whitespace",
+                ));
+            }
+            None => return Err(Error::config("no access token was set")),
         };
         if http::HeaderValue::from_str(token).is_err() {
             return Err(Error::config("the access token cannot be sent as a header"));

@@ -37,7 +37,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 const DEFAULT_TOKEN: &str = "fake-losant-access-token";
 /// The id of the fake's only user: owner and creator of every created token.
@@ -1114,7 +1114,7 @@ fn route(shared: &Shared, req: &Request) -> Result<Response, Response> {
             Some(v) => {
                 return Err(validation(&format!(
                     "{name} must be true or false, got {v:?}"
-                )))
+                )));
             }
         }
     }

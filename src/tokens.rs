@@ -12,7 +12,7 @@
 //! and `true`).
 
 use crate::error::Result;
-use crate::request::{json_body, Method, Params, Path, Query, Request};
+use crate::request::{Method, Params, Path, Query, Request, json_body};
 use crate::schema::{
     ApiToken, ApiTokenPatch, ApiTokenPost, ApiTokens, FilterField, SortDirection, SortField,
     Success,
@@ -471,9 +471,11 @@ mod tests {
     #[test]
     fn ids_are_checked() {
         assert!(GetToken::new("nope").validate().is_err());
-        assert!(UpdateToken::new("../x", ApiTokenPatch::new())
-            .validate()
-            .is_err());
+        assert!(
+            UpdateToken::new("../x", ApiTokenPatch::new())
+                .validate()
+                .is_err()
+        );
         assert!(DeleteToken::new(ID.to_uppercase()).validate().is_ok());
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 mod common;
 
 use losant_rest::fake::{FakeLosant, Fault};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use common::MISSING_ID;
 
@@ -118,9 +118,11 @@ fn help_goes_to_stdout_and_exits_zero() {
         assert!(top.contains(command), "{command} missing from:\n{top}");
     }
     assert!(run_with(None, &["list", "-h"]).stdout.contains("--status"));
-    assert!(run_with(None, &["rotate", "-h"])
-        .stdout
-        .contains("--delete-old"));
+    assert!(
+        run_with(None, &["rotate", "-h"])
+            .stdout
+            .contains("--delete-old")
+    );
 }
 
 #[test]
@@ -157,9 +159,11 @@ fn bad_arguments_exit_two_without_a_request() {
         assert_eq!(out.stderr.lines().count(), 1, "{args:?}: {out:#?}");
     }
     assert_eq!(fake.request_count(), 0);
-    assert!(run(&fake, &["list", "--status", "maybe"])
-        .stderr
-        .contains("maybe"));
+    assert!(
+        run(&fake, &["list", "--status", "maybe"])
+            .stderr
+            .contains("maybe")
+    );
 }
 
 #[test]
@@ -349,9 +353,10 @@ fn list_walks_every_page_past_a_thousand() {
     seen.sort_unstable();
     seen.dedup();
     assert_eq!(seen.len(), 1500);
-    assert!(ids
-        .iter()
-        .all(|id| seen.binary_search(&id.as_str()).is_ok()));
+    assert!(
+        ids.iter()
+            .all(|id| seen.binary_search(&id.as_str()).is_ok())
+    );
     let pages: Vec<Option<String>> = fake
         .requests()
         .iter()

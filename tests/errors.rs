@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{builder_for, setup, MISSING_ID};
+use common::{MISSING_ID, builder_for, setup};
 use losant_rest::fake::Fault;
 use losant_rest::schema::ApiTokenPost;
 use losant_rest::tokens::{CreateToken, GetToken, ListTokens};

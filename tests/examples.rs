@@ -6,9 +6,9 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 
 use common::example;
+use losant_rest::Client;
 use losant_rest::fake::{FakeLosant, Fault};
 use losant_rest::tokens::ListTokens;
-use losant_rest::Client;
 
 fn tour(fake: Option<&FakeLosant>, args: &[&str]) -> Output {
     common::example_command("tour", fake)

@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use common::{builder_for, setup, MISSING_ID};
+use common::{MISSING_ID, builder_for, setup};
 use losant_rest::fake::{FakeLosant, Fault};
 use losant_rest::schema::{ApiTokenPatch, ApiTokenPost};
 use losant_rest::tokens::{CreateToken, DeleteToken, GetToken, ListTokens, UpdateToken};
@@ -62,9 +62,11 @@ fn posts_and_patches_are_never_retried_once_sent() {
     for fault in [Fault::status(503), Fault::status(429), Fault::reset()] {
         fake.clear_requests();
         fake.fail_next(1, fault.clone());
-        assert!(client
-            .send(CreateToken::new(ApiTokenPost::new("once")))
-            .is_err());
+        assert!(
+            client
+                .send(CreateToken::new(ApiTokenPost::new("once")))
+                .is_err()
+        );
         assert_eq!(fake.request_count(), 1, "{fault:?}");
     }
     assert_eq!(fake.token_count(), 0);
@@ -73,9 +75,11 @@ fn posts_and_patches_are_never_retried_once_sent() {
     for fault in [Fault::status(503), Fault::reset()] {
         fake.clear_requests();
         fake.fail_next(1, fault.clone());
-        assert!(client
-            .send(UpdateToken::new(&id, ApiTokenPatch::new().name("n")))
-            .is_err());
+        assert!(
+            client
+                .send(UpdateToken::new(&id, ApiTokenPatch::new().name("n")))
+                .is_err()
+        );
         assert_eq!(fake.request_count(), 1, "{fault:?}");
     }
 }
@@ -376,7 +380,7 @@ fn raw_server_breakage_gives_typed_errors() {
 #[cfg(feature = "gzip")]
 #[test]
 fn a_gzip_bomb_is_refused_at_the_decompressed_limit() {
-    use flate2::{write::GzEncoder, Compression};
+    use flate2::{Compression, write::GzEncoder};
     let mut gz = GzEncoder::new(Vec::new(), Compression::best());
     let zeros = vec![b' '; 1 << 20];
     for _ in 0..64 {

@@ -2,8 +2,8 @@
 //! public functions, so that what was fixed stays fixed without a fuzzer.
 //! See README.md's contributing section for how to run the fuzz targets.
 
-use losant_rest::schema::{ApiToken, ApiTokens, Success};
 use losant_rest::ApiError;
+use losant_rest::schema::{ApiToken, ApiTokens, Success};
 
 /// What the `error_body` target asserts of every error body.
 fn check_error(status: u16, body: &[u8]) -> ApiError {

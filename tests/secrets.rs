@@ -91,9 +91,11 @@ fn no_secret_in_any_output_or_log_line() {
     assert_eq!(format!("{secret:?}"), "SecretToken(<redacted>)");
     assert!(!format!("{created:?}").contains(secret.expose_secret()));
     assert!(!format!("{created:#?}").contains(secret.expose_secret()));
-    assert!(!serde_json::to_string(&created)
-        .unwrap()
-        .contains(secret.expose_secret()));
+    assert!(
+        !serde_json::to_string(&created)
+            .unwrap()
+            .contains(secret.expose_secret())
+    );
     client.send(GetToken::new(&created.id)).unwrap();
     client
         .send(UpdateToken::new(&created.id, ApiTokenPatch::new()))

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{client_for, setup, MISSING_ID};
+use common::{MISSING_ID, run_in_child, setup};
 use losant_rest::fake::FakeLosant;
 use losant_rest::schema::{
     ApiTokenPatch, ApiTokenPost, CreatorType, FilterField, OrgRole, OwnerType, ResourceRole,
@@ -11,7 +11,7 @@ use losant_rest::schema::{
 };
 use losant_rest::tokens::{CreateToken, DeleteToken, GetToken, ListTokens, UpdateToken};
 use losant_rest::{Client, Error};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 const DEFAULT_QUERY: &str = "_actions=false&_links=true&_embedded=true";
 
@@ -297,10 +297,11 @@ fn list_filters_on_status() {
         )
         .unwrap();
     assert_eq!(page.items.len(), 3);
-    assert!(page
-        .items
-        .iter()
-        .all(|t| t.status == Some(TokenStatus::Inactive)));
+    assert!(
+        page.items
+            .iter()
+            .all(|t| t.status == Some(TokenStatus::Inactive))
+    );
 }
 
 #[test]
@@ -557,17 +558,44 @@ fn a_client_shared_across_threads_works() {
 
 #[test]
 fn from_env_reads_token_and_url() {
-    // The only test in this binary that touches these variables.
     let fake = FakeLosant::start();
-    std::env::set_var("LOSANT_API_TOKEN", fake.access_token());
-    std::env::set_var("LOSANT_API_URL", fake.url());
+    run_in_child(
+        "child_from_env_with_token_and_url",
+        &[
+            ("LOSANT_API_TOKEN", fake.access_token()),
+            ("LOSANT_API_URL", &fake.url()),
+        ],
+    );
+    assert_eq!(fake.request_count(), 1);
+    run_in_child("child_from_env_without_token", &[]);
+    run_in_child(
+        "child_from_env_with_blank_token",
+        &[("LOSANT_API_TOKEN", " \t ")],
+    );
+}
+
+#[test]
+#[ignore = "run by from_env_reads_token_and_url in a child process"]
+fn child_from_env_with_token_and_url() {
     let client = Client::from_env().unwrap();
-    assert_eq!(client.base_url(), fake.url());
+    assert_eq!(
+        Some(client.base_url()),
+        std::env::var("LOSANT_API_URL").ok().as_deref()
+    );
     client.send(ListTokens::new()).unwrap();
-    std::env::remove_var("LOSANT_API_TOKEN");
+}
+
+#[test]
+#[ignore = "run by from_env_reads_token_and_url in a child process"]
+fn child_from_env_without_token() {
     assert!(matches!(Client::from_env(), Err(Error::Config(_))));
-    std::env::remove_var("LOSANT_API_URL");
-    let _ = client_for(&fake);
+}
+
+#[test]
+#[ignore = "run by from_env_reads_token_and_url in a child process"]
+fn child_from_env_with_blank_token() {
+    let err = Client::from_env().unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err:?}");
 }
 
 #[test]

@@ -7,8 +7,8 @@ use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use losant_rest::fake::FakeLosant;
 use losant_rest::Client;
+use losant_rest::fake::FakeLosant;
 
 pub const MISSING_ID: &str = "575ec7417ae143cd83dc4a95";
 
@@ -116,4 +116,43 @@ fn stale(binary: &Path, name: &str) -> bool {
             root.join("Cargo.toml"),
         ])
         .any(|source| modified(&source).is_some_and(|m| m > built))
+}
+
+/// Runs the `#[ignore]`d test `name` of the current test binary in a child
+/// process with `envs` set, and asserts that it passed. Tests that need the
+/// process environment change the child's, never their own, so that no test
+/// races another one that reads the environment.
+pub fn run_in_child(name: &str, envs: &[(&str, &str)]) {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let mut command = Command::new(exe);
+    command.args([
+        name,
+        "--exact",
+        "--ignored",
+        "--test-threads",
+        "1",
+        "--nocapture",
+    ]);
+    for var in [
+        "LOSANT_API_TOKEN",
+        "LOSANT_API_URL",
+        "ALL_PROXY",
+        "HTTPS_PROXY",
+        "HTTP_PROXY",
+        "all_proxy",
+        "https_proxy",
+        "http_proxy",
+        "NO_PROXY",
+        "no_proxy",
+    ] {
+        command.env_remove(var);
+    }
+    command.envs(envs.iter().copied());
+    let output = command.output().expect("run the test binary again");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("1 passed"),
+        "child test {name} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
