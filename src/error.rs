@@ -11,9 +11,28 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Everything that can go wrong with a call.
 ///
 /// Match on the variant when the cause matters, or ask the questions
-/// [`status`](Self::status) and [`is_timeout`](Self::is_timeout). None of the
-/// variants carries the transport's own types, and no variant's `Debug` or
-/// `Display` ever shows an access token or a created token's secret.
+/// [`status`](Self::status), [`is_not_found`](Self::is_not_found),
+/// [`is_timeout`](Self::is_timeout) and the rest. None of the variants
+/// carries the transport's own types, and no variant's `Debug` or `Display`
+/// ever shows an access token or a created token's secret.
+///
+/// `Display` says what failed; [`source`](std::error::Error::source) gives
+/// the underlying cause when there is one (an I/O error, a JSON error), and
+/// its text is never repeated in the message above it, so a reporter that
+/// prints the whole chain (anyhow's `{:#}`) prints each message once.
+///
+/// ```
+/// use losant_rest::tokens::GetToken;
+///
+/// # fn main() -> losant_rest::Result<()> {
+/// # let fake = losant_rest::fake::FakeLosant::start();
+/// # let client = losant_rest::Client::builder().access_token(fake.access_token()).base_url(fake.url()).build()?;
+/// let err = client.send(GetToken::new("575ec7417ae143cd83dc4a95")).unwrap_err();
+/// assert!(err.is_not_found());
+/// assert_eq!(err.status(), Some(404));
+/// assert!(std::error::Error::source(&err).is_none()); // Losant's answer is the whole story
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
@@ -48,6 +67,26 @@ impl Error {
         }
     }
 
+    /// Whether the server answered 404: the token (or owner) does not exist.
+    #[must_use]
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+
+    /// Whether the server answered 401: the access token is unknown,
+    /// expired or disabled.
+    #[must_use]
+    pub fn is_unauthorized(&self) -> bool {
+        self.status() == Some(401)
+    }
+
+    /// Whether the server answered 403: the access token lacks a scope the
+    /// action needs.
+    #[must_use]
+    pub fn is_forbidden(&self) -> bool {
+        self.status() == Some(403)
+    }
+
     /// Whether a time-out fired: the whole-attempt `timeout` or the
     /// `connect_timeout`.
     #[must_use]
@@ -56,10 +95,33 @@ impl Error {
     }
 
     /// Whether the connection to the server could not be made (refused,
-    /// unreachable, unknown host). Such a request never reached the server.
+    /// unreachable, a host name that did not resolve). Such a request never
+    /// reached the server.
     #[must_use]
     pub fn is_connect(&self) -> bool {
         matches!(self, Error::Transport(e) if e.kind == TransportKind::Connect)
+    }
+
+    /// Whether the TLS handshake failed: a certificate that is not trusted,
+    /// has expired or names another host. No HTTP request was sent, and the
+    /// call is never retried.
+    #[must_use]
+    pub fn is_tls(&self) -> bool {
+        matches!(self, Error::Transport(e) if e.kind == TransportKind::Tls)
+    }
+
+    /// Whether the response body was larger than the client's
+    /// `max_response_size`.
+    #[must_use]
+    pub fn is_too_large(&self) -> bool {
+        matches!(self, Error::Transport(e) if e.kind == TransportKind::TooLarge)
+    }
+
+    /// Whether the client refused the request before sending it
+    /// ([`Error::InvalidRequest`]).
+    #[must_use]
+    pub fn is_invalid_request(&self) -> bool {
+        matches!(self, Error::InvalidRequest(_))
     }
 
     /// The Losant error, when the server answered with one.
@@ -71,11 +133,8 @@ impl Error {
         }
     }
 
-    pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
-        Error::InvalidRequest(InvalidRequest {
-            field,
-            reason: reason.into(),
-        })
+    pub(crate) fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::InvalidRequest(InvalidRequest::new(field, reason))
     }
 
     pub(crate) fn config(message: impl Into<String>) -> Self {
@@ -107,15 +166,23 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {
+    /// The cause beneath this error, never the payload whose message this
+    /// error's `Display` already shows.
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Api(e) => Some(e),
-            Error::InvalidRequest(e) => Some(e),
-            Error::Config(e) => Some(e),
-            Error::Transport(e) => Some(e),
-            Error::Decode(e) => Some(e),
-            Error::UnexpectedStatus(e) => Some(e),
+            Error::Transport(e) => e.source(),
+            Error::Decode(e) => e.source(),
+            Error::Api(_)
+            | Error::InvalidRequest(_)
+            | Error::Config(_)
+            | Error::UnexpectedStatus(_) => None,
         }
+    }
+}
+
+impl From<InvalidRequest> for Error {
+    fn from(e: InvalidRequest) -> Self {
+        Error::InvalidRequest(e)
     }
 }
 
@@ -195,35 +262,14 @@ fn fallback_message(status: u16, body: &[u8]) -> String {
 
 /// The standard reason phrase of a status, or its class for a rare one.
 pub(crate) fn reason_phrase(status: u16) -> &'static str {
-    match status {
-        100 => "Continue",
-        200 => "OK",
-        201 => "Created",
-        202 => "Accepted",
-        204 => "No Content",
-        301 => "Moved Permanently",
-        302 => "Found",
-        304 => "Not Modified",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        408 => "Request Timeout",
-        409 => "Conflict",
-        413 => "Payload Too Large",
-        415 => "Unsupported Media Type",
-        422 => "Unprocessable Entity",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        501 => "Not Implemented",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ if status < 400 => "Unknown",
-        _ if status < 500 => "Client Error",
-        _ => "Server Error",
-    }
+    ureq::http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or(match status {
+            _ if status < 400 => "Unknown",
+            _ if status < 500 => "Client Error",
+            _ => "Server Error",
+        })
 }
 
 /// At most `max` characters of a body, lossily decoded, secrets redacted,
@@ -295,18 +341,40 @@ impl std::error::Error for ApiError {}
 
 /// A request that the client refused to send, and why. Nothing went over the
 /// network.
+///
+/// A [`Request`](crate::Request) of your own can refuse itself in
+/// [`validate`](crate::Request::validate) with one:
+///
+/// ```
+/// use losant_rest::{Error, InvalidRequest};
+///
+/// let err: Error = InvalidRequest::new("orgRoles[0].orgId", "must be an ID or \"sandbox\"").into();
+/// assert_eq!(
+///     err.to_string(),
+///     "invalid request: `orgRoles[0].orgId` must be an ID or \"sandbox\""
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidRequest {
-    field: &'static str,
+    field: String,
     reason: String,
 }
 
 impl InvalidRequest {
+    /// Names the field at fault, as Losant names it (indexed where it is in
+    /// a list: `orgRoles[0].orgId`), and says what is wrong with it.
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        InvalidRequest {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
     /// The field at fault, as Losant names it (`name`, `apiTokenId`,
     /// `orgRoles[0].orgId`…).
     #[must_use]
     pub fn field(&self) -> &str {
-        self.field
+        &self.field
     }
 
     /// What is wrong with it.
@@ -342,6 +410,8 @@ impl std::error::Error for ConfigError {}
 pub(crate) enum TransportKind {
     /// The connection was never made; the request did not leave.
     Connect,
+    /// The TLS handshake failed; no HTTP request was sent.
+    Tls,
     Timeout,
     /// The connection failed after it was made, before a response arrived.
     Io,
@@ -371,6 +441,12 @@ impl TransportError {
     #[must_use]
     pub fn is_too_large(&self) -> bool {
         self.kind == TransportKind::TooLarge
+    }
+
+    /// Whether the TLS handshake failed.
+    #[must_use]
+    pub fn is_tls(&self) -> bool {
+        self.kind == TransportKind::Tls
     }
 }
 
@@ -416,8 +492,8 @@ impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "could not decode the {} response ({}); body starts: {:?}",
-            self.status, self.source, self.excerpt
+            "could not decode the {} response; body starts: {:?}",
+            self.status, self.excerpt
         )
     }
 }

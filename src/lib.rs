@@ -231,23 +231,29 @@
 #![allow(clippy::module_name_repetitions)]
 
 mod client;
+mod config;
 mod error;
 #[cfg(feature = "fake")]
 pub mod fake;
+mod lookup;
 pub mod paginate;
 pub mod request;
 mod retry;
+mod run;
 pub mod schema;
 mod secret;
+mod tls;
 pub mod tokens;
 mod validate;
 
-pub use client::{Client, ClientBuilder};
+pub use client::Client;
+pub use config::ClientBuilder;
 pub use error::{
     ApiError, ConfigError, DecodeError, Error, InvalidRequest, Result, TransportError,
     UnexpectedStatus,
 };
 pub use request::Request;
+pub use tls::RootStore;
 
 // Compiles the README's Rust examples as doctests, so that the README and
 // the crate cannot disagree.

@@ -37,13 +37,13 @@ pub struct Page<T> {
     /// The number of items over all pages, if the server said.
     pub total_count: Option<u64>,
     /// The page size the server used, if it said.
-    pub per_page: Option<u64>,
+    pub per_page: Option<u32>,
 }
 
 impl<T> Page<T> {
     /// A page of `items`.
     #[must_use]
-    pub fn new(items: Vec<T>, total_count: Option<u64>, per_page: Option<u64>) -> Self {
+    pub fn new(items: Vec<T>, total_count: Option<u64>, per_page: Option<u32>) -> Self {
         Page {
             items,
             total_count,
@@ -74,11 +74,16 @@ impl Paginated for ListTokens {
 
 /// The iterator [`Client::paginate`] returns: every item, as
 /// `Result<Item>`, one page in memory at a time.
+///
+/// It is lazy (nothing is sent until the first `next`) and fused: once it
+/// has returned `None`, or an error, it returns `None` for ever.
+#[must_use = "an iterator does nothing until it is iterated"]
 pub struct Paginate<R: Paginated> {
     client: Client,
     /// The request for the next page; `None` once the walk is over.
     next: Option<R>,
     items: std::vec::IntoIter<R::Item>,
+    total_count: Option<u64>,
 }
 
 impl<R: Paginated> Paginate<R> {
@@ -87,7 +92,16 @@ impl<R: Paginated> Paginate<R> {
             client,
             next: Some(request),
             items: Vec::new().into_iter(),
+            total_count: None,
         }
+    }
+
+    /// The number of items over all pages, as the server said in the last
+    /// page it sent; `None` before the first page arrives or when the server
+    /// did not say.
+    #[must_use]
+    pub fn total_count(&self) -> Option<u64> {
+        self.total_count
     }
 
     fn fetch(&mut self) -> Option<Result<()>> {
@@ -96,7 +110,7 @@ impl<R: Paginated> Paginate<R> {
         // page is ever held.
         self.items = Vec::new().into_iter();
         let page = request.page();
-        let response = match self.client.execute(&request) {
+        let response = match self.client.send(&request) {
             Ok(response) => response,
             // Yield the error once; `next` stays `None`, so the walk ends.
             Err(e) => return Some(Err(e)),
@@ -106,11 +120,15 @@ impl<R: Paginated> Paginate<R> {
             total_count,
             per_page,
         } = R::into_page(response);
+        if total_count.is_some() {
+            self.total_count = total_count;
+        }
         let count = items.len() as u64;
         // When neither side says the page size, a full page's length is the
         // best guess, so that `totalCount` can still end the walk.
         let per_page = per_page
-            .or(request.per_page().map(u64::from))
+            .or(request.per_page())
+            .map(u64::from)
             .or((count > 0).then_some(count));
         // Saturating: the counts come from the server.
         let seen = per_page.map(|pp| u64::from(page).saturating_mul(pp).saturating_add(count));
@@ -143,11 +161,14 @@ impl<R: Paginated> Iterator for Paginate<R> {
     }
 }
 
+impl<R: Paginated> std::iter::FusedIterator for Paginate<R> {}
+
 impl<R: Paginated + fmt::Debug> fmt::Debug for Paginate<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Paginate")
             .field("next", &self.next)
             .field("buffered", &self.items.len())
+            .field("total_count", &self.total_count)
             .finish_non_exhaustive()
     }
 }

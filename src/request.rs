@@ -255,10 +255,17 @@ pub trait Request {
         let _ = query;
     }
 
-    /// Writes the action's own headers. Defaults to none. The client sets
-    /// `Authorization`, `Accept`, `Accept-Version`, `User-Agent`,
-    /// `Content-Type` and `losantdomain` itself; `Authorization`, `Host`
-    /// and the body's framing headers cannot be overridden.
+    /// Writes the action's own headers. Defaults to none.
+    ///
+    /// The client sets `Accept`, `Accept-Version`, `User-Agent` and (from
+    /// [`params`](Self::params)) `losantdomain` itself; a value written here
+    /// for one of them **replaces** the client's, so that exactly one is
+    /// sent. `Authorization`, `Host`, `Content-Type` and the body's framing
+    /// headers (`Content-Length`, `Transfer-Encoding`) belong to the client:
+    /// writing one of them makes the request fail with
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) before
+    /// anything is sent. Names are case-insensitive, and a header written
+    /// twice here is sent twice.
     fn headers(&self, headers: &mut Headers<'_>) {
         let _ = headers;
     }
@@ -299,6 +306,48 @@ pub trait Request {
     /// already did the job. Defaults to none: the 404 is an error.
     fn response_when_gone(&self) -> Option<Self::Response> {
         None
+    }
+}
+
+/// A request can be sent by reference, so that it can be sent again:
+/// `client.send(&request)`.
+impl<R: Request + ?Sized> Request for &R {
+    type Response = R::Response;
+
+    fn method(&self) -> Method {
+        (**self).method()
+    }
+
+    fn path(&self, path: &mut Path<'_>) {
+        (**self).path(path);
+    }
+
+    fn query(&self, query: &mut Query<'_>) {
+        (**self).query(query);
+    }
+
+    fn headers(&self, headers: &mut Headers<'_>) {
+        (**self).headers(headers);
+    }
+
+    fn params(&self) -> &Params {
+        (**self).params()
+    }
+
+    fn body(&self) -> Result<Option<Vec<u8>>> {
+        (**self).body()
+    }
+
+    fn validate(&self) -> Result<()> {
+        (**self).validate()
+    }
+
+    fn retry_safe(&self) -> bool {
+        (**self).retry_safe()
+    }
+
+    fn response_when_gone(&self) -> Option<Self::Response> {
+        (**self).response_when_gone()
     }
 }
 

@@ -1,12 +1,121 @@
-//! When and how long to wait before sending a request again.
+//! The whole retry policy: which answers and failures allow another
+//! attempt, for which requests, how long to wait, and when a 404 means that
+//! an earlier attempt already did the job.
 //!
-//! The policy itself (which failures, which requests) lives in
-//! [`Client::send`](crate::Client::send); this module holds the arithmetic:
-//! exponential backoff with full jitter, and `Retry-After` parsing.
+//! The send loop in `run.rs` only reports what happened to each attempt;
+//! every decision is made here.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The settings the builder fixes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Policy {
+    pub(crate) max_retries: u32,
+    pub(crate) backoff: Backoff,
+    /// The longest `Retry-After` worth waiting for; a longer one fails the
+    /// call at once, because a script that seems to hang is worse.
+    pub(crate) max_retry_after: Duration,
+}
+
+/// How far a failed attempt got, which decides whether sending it again can
+/// do harm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sent {
+    /// Nothing of the request left this machine (the host did not resolve,
+    /// the connection was refused): any request may go again.
+    No,
+    /// The connection failed before an answer, after the request may have
+    /// reached the server: only a request that is safe to repeat may go
+    /// again, and the earlier attempt may have been carried out.
+    Maybe,
+    /// Never retried: a time-out (the caller's budget is spent), a TLS
+    /// failure (it would fail the same way), a broken response body (the
+    /// server was reached), or a protocol error.
+    Final,
+}
+
+/// One call's retries: counts them and remembers whether an earlier attempt
+/// may have been carried out.
+#[derive(Debug)]
+pub(crate) struct Retries<'a> {
+    policy: &'a Policy,
+    retry_safe: bool,
+    retry: u32,
+    may_have_applied: bool,
+    rng: Option<Rng>,
+}
+
+impl<'a> Retries<'a> {
+    pub(crate) fn new(policy: &'a Policy, retry_safe: bool) -> Self {
+        Retries {
+            policy,
+            retry_safe,
+            retry: 0,
+            may_have_applied: false,
+            rng: None,
+        }
+    }
+
+    /// How many retries have been made so far.
+    pub(crate) fn count(&self) -> u32 {
+        self.retry
+    }
+
+    /// Whether an answer of `status` to a retry means that an earlier
+    /// attempt already did the job: a 404 after an attempt that may have
+    /// been carried out without its answer arriving.
+    pub(crate) fn already_done(&self, status: u16) -> bool {
+        status == 404 && self.may_have_applied
+    }
+
+    /// The wait before the next attempt after an error answer, or `None` to
+    /// give the answer to the caller. 429, 502, 503 and 504 are worth
+    /// another try for a request safe to repeat.
+    pub(crate) fn after_status(
+        &mut self,
+        status: u16,
+        retry_after: Option<Duration>,
+    ) -> Option<Duration> {
+        // A gateway's 502 or 504 says nothing about whether the server
+        // behind it acted; a 429 or 503 says it did not.
+        self.may_have_applied |= matches!(status, 502 | 504);
+        let transient = matches!(status, 429 | 502 | 503 | 504);
+        if !(transient && self.retry_safe) || self.retry >= self.policy.max_retries {
+            return None;
+        }
+        let wait = match retry_after {
+            Some(wait) if wait > self.policy.max_retry_after => return None,
+            Some(wait) => wait,
+            None => self.backoff(),
+        };
+        self.retry += 1;
+        Some(wait)
+    }
+
+    /// The wait before the next attempt after a failure that got as far as
+    /// `sent`, or `None` to give the error to the caller.
+    pub(crate) fn after_failure(&mut self, sent: Sent) -> Option<Duration> {
+        let allowed = match sent {
+            Sent::No => true,
+            Sent::Maybe => self.retry_safe,
+            Sent::Final => false,
+        };
+        if !allowed || self.retry >= self.policy.max_retries {
+            return None;
+        }
+        self.may_have_applied |= sent == Sent::Maybe;
+        let wait = self.backoff();
+        self.retry += 1;
+        Some(wait)
+    }
+
+    fn backoff(&mut self) -> Duration {
+        let rng = self.rng.get_or_insert_with(Rng::new);
+        self.policy.backoff.delay(self.retry, rng)
+    }
+}
 
 /// Exponential backoff with full jitter: the wait before retry `n` (from 0) is
 /// uniform in `[0, min(max, initial * 2^n)]`, so that many clients failing
@@ -127,6 +236,54 @@ fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const POLICY: Policy = Policy {
+        max_retries: 2,
+        backoff: Backoff {
+            initial: Duration::ZERO,
+            max: Duration::ZERO,
+        },
+        max_retry_after: Duration::from_secs(5),
+    };
+
+    #[test]
+    fn only_safe_requests_retry_after_they_may_have_been_sent() {
+        let mut post = Retries::new(&POLICY, false);
+        assert_eq!(post.after_failure(Sent::Maybe), None);
+        assert_eq!(post.after_status(503, None), None);
+        assert!(post.after_failure(Sent::No).is_some());
+        let mut get = Retries::new(&POLICY, true);
+        assert!(get.after_failure(Sent::Maybe).is_some());
+        assert!(get.after_status(503, None).is_some());
+        assert_eq!(get.after_status(503, None), None, "two retries at most");
+        assert_eq!(get.count(), 2);
+        assert_eq!(Retries::new(&POLICY, true).after_failure(Sent::Final), None);
+        assert_eq!(Retries::new(&POLICY, true).after_status(500, None), None);
+    }
+
+    #[test]
+    fn retry_after_is_honoured_up_to_the_cap() {
+        let mut r = Retries::new(&POLICY, true);
+        assert_eq!(
+            r.after_status(429, Some(Duration::from_secs(3))),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(r.after_status(429, Some(Duration::from_secs(6))), None);
+    }
+
+    #[test]
+    fn a_404_is_done_only_after_an_attempt_that_may_have_applied() {
+        let mut after_503 = Retries::new(&POLICY, true);
+        after_503.after_status(503, None);
+        assert!(!after_503.already_done(404));
+        let mut after_504 = Retries::new(&POLICY, true);
+        after_504.after_status(504, None);
+        assert!(after_504.already_done(404));
+        let mut after_drop = Retries::new(&POLICY, true);
+        after_drop.after_failure(Sent::Maybe);
+        assert!(after_drop.already_done(404));
+        assert!(!after_drop.already_done(500));
+    }
 
     #[test]
     fn retry_after_seconds_and_dates() {

@@ -1,5 +1,7 @@
 //! The bodies Losant sends and accepts, field for field from its published
-//! JSON schemas (API version 1.30).
+//! JSON schemas. The crate is written against API version 1.31 (the
+//! `instance` owner, `applicationId` and `instanceId`) and keeps working with
+//! a 1.30 server, which leaves those out.
 //!
 //! Responses are lenient: unknown fields are ignored, enum values the server
 //! adds later decode into an `Unknown` variant, and dates stay exactly the
@@ -141,6 +143,8 @@ string_enum! {
         Application = "application",
         /// A user's token.
         User = "user",
+        /// An instance's token (API 1.31).
+        Instance = "instance",
     }
 }
 
@@ -200,7 +204,15 @@ string_enum! {
 /// Only `id` and `name` are always present. The secret
 /// [`token`](Self::token) is present only in the answer to
 /// [`CreateToken`](crate::tokens::CreateToken).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+///
+/// `Default` gives an empty token, for building answers in your own tests:
+///
+/// ```
+/// let mut token = losant_rest::schema::ApiToken::default();
+/// token.id = "575ec7417ae143cd83dc4a95".into();
+/// token.name = "deploy bot".into();
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ApiToken {
@@ -211,12 +223,19 @@ pub struct ApiToken {
     /// The token's ID again, as Losant also sends it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_token_id: Option<String>,
-    /// The ID of the user or application that owns the token.
+    /// The ID of the user, application or instance that owns the token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
     /// What owns the token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_type: Option<OwnerType>,
+    /// The application that owns the token, for an application's token (API
+    /// 1.31).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application_id: Option<String>,
+    /// The instance that owns the token, for an instance's token (API 1.31).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
     /// The ID of whatever created the token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_id: Option<String>,
@@ -257,7 +276,8 @@ pub struct ApiToken {
 }
 
 /// A page of tokens: the answer to [`ListTokens`](crate::tokens::ListTokens).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+/// `Default` gives an empty page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ApiTokens {
@@ -272,10 +292,10 @@ pub struct ApiTokens {
     pub total_count: Option<u64>,
     /// The page size the server used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<u64>,
+    pub per_page: Option<u32>,
     /// This page's number, from 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<u64>,
+    pub page: Option<u32>,
     /// The filter the server applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<String>,
@@ -294,6 +314,13 @@ pub struct ApiTokens {
     /// What owns the tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_type: Option<OwnerType>,
+    /// The application that owns the tokens, for an application's list (API
+    /// 1.31).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application_id: Option<String>,
+    /// The instance that owns the tokens, for an instance's list (API 1.31).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
 }
 
 /// A token's role in one organization.
@@ -544,7 +571,7 @@ impl ApiTokenPatch {
 }
 
 /// The answer to a delete: `{"success": true}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct Success {
     /// Whether the action succeeded.

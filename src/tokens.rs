@@ -1,9 +1,35 @@
-//! The user API token actions: `/me/tokens` and `/me/tokens/{apiTokenId}`.
+//! The API token actions, for every owner of tokens.
+//!
+//! Losant keeps API tokens for three owners, with the same five actions and
+//! the same bodies:
+//!
+//! | owner | collection | one token |
+//! | --- | --- | --- |
+//! | the signed-in user (the default) | `/me/tokens` | `/me/tokens/{apiTokenId}` |
+//! | an application, [`.application(id)`](ListTokens::application) | `/applications/{applicationId}/tokens` | `…/tokens/{apiTokenId}` |
+//! | an instance, [`.instance(id)`](ListTokens::instance) | `/instances/{instanceId}/tokens` | `…/tokens/{apiTokenId}` |
 //!
 //! Each request is a value built with setters and sent with
 //! [`Client::send`](crate::Client::send); its answer type is fixed by the
 //! request, so a [`ListTokens`] always gives [`ApiTokens`] and a
-//! [`DeleteToken`] always gives [`Success`].
+//! [`DeleteToken`] always gives [`Success`]. An application or instance ID
+//! is checked before sending: one that is not 24 hexadecimal characters
+//! fails with [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming
+//! `applicationId` or `instanceId`, and nothing is sent.
+//!
+//! ```
+//! use losant_rest::tokens::{ListTokens, SortField};
+//!
+//! # fn main() -> losant_rest::Result<()> {
+//! # let fake = losant_rest::fake::FakeLosant::start();
+//! # let client = losant_rest::Client::builder().access_token(fake.access_token()).base_url(fake.url()).build()?;
+//! let app = "575ec8687ae143cd83dc4a97";
+//! let page = client.send(ListTokens::new().application(app).sort_field(SortField::Name))?;
+//! for token in &page.items {
+//!     assert_eq!(token.application_id.as_deref(), Some(app));
+//! }
+//! # Ok(()) }
+//! ```
 //!
 //! Every request also takes the parameters all Losant actions share:
 //! `.losant_domain(..)` (the `losantdomain` header, sent only when set) and
@@ -13,17 +39,77 @@
 
 use crate::error::Result;
 use crate::request::{Method, Params, Path, Query, Request, json_body};
-use crate::schema::{
-    ApiToken, ApiTokenPatch, ApiTokenPost, ApiTokens, FilterField, SortDirection, SortField,
-    Success,
-};
+use crate::schema::{ApiToken, ApiTokenPatch, ApiTokenPost, ApiTokens, Success};
 use crate::validate;
 
-/// Adds the setters for the parameters every action shares, and the
-/// `Request::params` accessor, to a request struct with a `params` field.
+// The enums a list call takes, so that one `use` serves it.
+pub use crate::schema::{FilterField, SortDirection, SortField};
+
+/// Whose tokens a request acts on. Set it with `.application(id)`,
+/// `.instance(id)` or `.owner(..)` on any request; the default is the
+/// signed-in user.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Owner {
+    /// The user the access token belongs to: `/me/tokens`.
+    #[default]
+    Me,
+    /// An application, by ID: `/applications/{applicationId}/tokens`.
+    Application(String),
+    /// An instance, by ID: `/instances/{instanceId}/tokens`.
+    Instance(String),
+}
+
+impl Owner {
+    /// Writes the owner's token collection, such as `/me/tokens`.
+    fn collection(&self, path: &mut Path<'_>) {
+        match self {
+            Owner::Me => path.push("/me/tokens"),
+            Owner::Application(id) => path.push("/applications").segment(id).push("/tokens"),
+            Owner::Instance(id) => path.push("/instances").segment(id).push("/tokens"),
+        };
+    }
+
+    fn validate(&self) -> Result<()> {
+        match self {
+            Owner::Me => Ok(()),
+            Owner::Application(id) => validate::id("applicationId", id),
+            Owner::Instance(id) => validate::id("instanceId", id),
+        }
+    }
+}
+
+/// Adds the setters for the owner and for the parameters every action
+/// shares to a request struct with `owner` and `params` fields.
 macro_rules! shared_params {
     ($name:ident) => {
         impl $name {
+            /// Acts on the tokens of the application `application_id` (24
+            /// hexadecimal characters) instead of the signed-in user's.
+            /// Defaults to the user's (`/me`).
+            #[must_use]
+            pub fn application(mut self, application_id: impl Into<String>) -> Self {
+                self.owner = Owner::Application(application_id.into());
+                self
+            }
+
+            /// Acts on the tokens of the instance `instance_id` (24
+            /// hexadecimal characters) instead of the signed-in user's.
+            /// Defaults to the user's (`/me`).
+            #[must_use]
+            pub fn instance(mut self, instance_id: impl Into<String>) -> Self {
+                self.owner = Owner::Instance(instance_id.into());
+                self
+            }
+
+            /// Sets whose tokens the request acts on. Defaults to
+            /// [`Owner::Me`].
+            #[must_use]
+            pub fn owner(mut self, owner: Owner) -> Self {
+                self.owner = owner;
+                self
+            }
+
             /// Sets the `losantdomain` header, the domain scope of the request
             /// (rarely needed). Defaults to none, and then the header is not
             /// sent.
@@ -95,6 +181,7 @@ pub struct ListTokens {
     per_page: Option<u32>,
     filter_field: Option<FilterField>,
     filter: Option<String>,
+    owner: Owner,
     params: Params,
 }
 
@@ -136,7 +223,8 @@ impl ListTokens {
     }
 
     /// Sets the field that [`filter`](Self::filter) applies to. Defaults to
-    /// none (no filtering).
+    /// [`FilterField::Name`] when a filter is set: Losant ignores a filter
+    /// that comes without a field, so the client never sends one alone.
     #[must_use]
     pub fn filter_field(mut self, field: FilterField) -> Self {
         self.filter_field = Some(field);
@@ -144,8 +232,9 @@ impl ListTokens {
     }
 
     /// Sets the filter, a glob in which `*` matches any run of characters,
-    /// such as `ci-*`. It is sent exactly as given. Defaults to none (no
-    /// filtering).
+    /// such as `ci-*`, applied to the [`filter_field`](Self::filter_field)
+    /// (the name, unless set). It is sent exactly as given. Defaults to none
+    /// (no filtering).
     #[must_use]
     pub fn filter(mut self, glob: impl Into<String>) -> Self {
         self.filter = Some(glob.into());
@@ -164,6 +253,16 @@ impl ListTokens {
         self.per_page
     }
 
+    /// The field sent as `filterField`: the one set, or the name when only a
+    /// filter is set.
+    fn effective_filter_field(&self) -> Option<&str> {
+        match (&self.filter_field, &self.filter) {
+            (Some(field), _) => Some(field.as_str()),
+            (None, Some(_)) => Some(FilterField::Name.as_str()),
+            (None, None) => None,
+        }
+    }
+
     pub(crate) fn set_page(&mut self, page: u32) {
         self.page = Some(page);
     }
@@ -179,7 +278,7 @@ impl Request for ListTokens {
     }
 
     fn path(&self, path: &mut Path<'_>) {
-        path.push("/me/tokens");
+        self.owner.collection(path);
     }
 
     fn query(&self, query: &mut Query<'_>) {
@@ -191,15 +290,16 @@ impl Request for ListTokens {
             )
             .opt_u32("page", self.page)
             .opt_u32("perPage", self.per_page)
-            .opt(
-                "filterField",
-                self.filter_field.as_ref().map(FilterField::as_str),
-            )
+            .opt("filterField", self.effective_filter_field())
             .opt("filter", self.filter.as_deref());
     }
 
     fn params(&self) -> &Params {
         &self.params
+    }
+
+    fn validate(&self) -> Result<()> {
+        self.owner.validate()
     }
 }
 
@@ -226,6 +326,7 @@ impl Request for ListTokens {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreateToken {
     body: ApiTokenPost,
+    owner: Owner,
     params: Params,
 }
 
@@ -235,6 +336,7 @@ impl CreateToken {
     pub fn new(body: ApiTokenPost) -> Self {
         CreateToken {
             body,
+            owner: Owner::Me,
             params: Params::new(),
         }
     }
@@ -250,7 +352,7 @@ impl Request for CreateToken {
     }
 
     fn path(&self, path: &mut Path<'_>) {
-        path.push("/me/tokens");
+        self.owner.collection(path);
     }
 
     fn params(&self) -> &Params {
@@ -262,6 +364,7 @@ impl Request for CreateToken {
     }
 
     fn validate(&self) -> Result<()> {
+        self.owner.validate()?;
         validate::post(&self.body)
     }
 }
@@ -275,6 +378,7 @@ impl Request for CreateToken {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GetToken {
     id: String,
+    owner: Owner,
     params: Params,
 }
 
@@ -283,6 +387,7 @@ impl GetToken {
     pub fn new(id: impl Into<String>) -> Self {
         GetToken {
             id: id.into(),
+            owner: Owner::Me,
             params: Params::new(),
         }
     }
@@ -298,7 +403,8 @@ impl Request for GetToken {
     }
 
     fn path(&self, path: &mut Path<'_>) {
-        path.push("/me/tokens").segment(&self.id);
+        self.owner.collection(path);
+        path.segment(&self.id);
     }
 
     fn params(&self) -> &Params {
@@ -306,6 +412,7 @@ impl Request for GetToken {
     }
 
     fn validate(&self) -> Result<()> {
+        self.owner.validate()?;
         validate::id("apiTokenId", &self.id)
     }
 }
@@ -321,6 +428,7 @@ impl Request for GetToken {
 pub struct UpdateToken {
     id: String,
     body: ApiTokenPatch,
+    owner: Owner,
     params: Params,
 }
 
@@ -330,6 +438,7 @@ impl UpdateToken {
         UpdateToken {
             id: id.into(),
             body,
+            owner: Owner::Me,
             params: Params::new(),
         }
     }
@@ -345,7 +454,8 @@ impl Request for UpdateToken {
     }
 
     fn path(&self, path: &mut Path<'_>) {
-        path.push("/me/tokens").segment(&self.id);
+        self.owner.collection(path);
+        path.segment(&self.id);
     }
 
     fn params(&self) -> &Params {
@@ -357,6 +467,7 @@ impl Request for UpdateToken {
     }
 
     fn validate(&self) -> Result<()> {
+        self.owner.validate()?;
         validate::id("apiTokenId", &self.id)?;
         validate::patch(&self.body)
     }
@@ -375,6 +486,7 @@ impl Request for UpdateToken {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeleteToken {
     id: String,
+    owner: Owner,
     params: Params,
 }
 
@@ -383,6 +495,7 @@ impl DeleteToken {
     pub fn new(id: impl Into<String>) -> Self {
         DeleteToken {
             id: id.into(),
+            owner: Owner::Me,
             params: Params::new(),
         }
     }
@@ -398,7 +511,8 @@ impl Request for DeleteToken {
     }
 
     fn path(&self, path: &mut Path<'_>) {
-        path.push("/me/tokens").segment(&self.id);
+        self.owner.collection(path);
+        path.segment(&self.id);
     }
 
     fn params(&self) -> &Params {
@@ -406,6 +520,7 @@ impl Request for DeleteToken {
     }
 
     fn validate(&self) -> Result<()> {
+        self.owner.validate()?;
         validate::id("apiTokenId", &self.id)
     }
 

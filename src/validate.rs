@@ -16,7 +16,7 @@ pub(crate) fn is_id(s: &str) -> bool {
     s.len() == 24 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-pub(crate) fn id(field: &'static str, value: &str) -> Result<()> {
+pub(crate) fn id(field: &str, value: &str) -> Result<()> {
     if is_id(value) {
         Ok(())
     } else {
@@ -35,7 +35,7 @@ pub(crate) fn id(field: &'static str, value: &str) -> Result<()> {
     }
 }
 
-fn length(field: &'static str, value: &str, min: usize, max: usize) -> Result<()> {
+fn length(field: &str, value: &str, min: usize, max: usize) -> Result<()> {
     // JSON Schema counts characters (code points), not bytes.
     let n = value.chars().count();
     if n < min {
@@ -53,7 +53,7 @@ fn length(field: &'static str, value: &str, min: usize, max: usize) -> Result<()
     }
 }
 
-fn count(field: &'static str, n: usize, max: usize) -> Result<()> {
+fn count(field: &str, n: usize, max: usize) -> Result<()> {
     if n > max {
         Err(Error::invalid(
             field,
@@ -74,10 +74,10 @@ pub(crate) fn post(body: &ApiTokenPost) -> Result<()> {
     }
     if let Some(scope) = &body.scope {
         for (i, item) in scope.iter().enumerate() {
-            length("scope", item, 1, SCOPE_ITEM_MAX)?;
+            length(&format!("scope[{i}]"), item, 1, SCOPE_ITEM_MAX)?;
             if scope[..i].contains(item) {
                 return Err(Error::invalid(
-                    "scope",
+                    format!("scope[{i}]"),
                     format!("items must be unique; {item:?} repeats"),
                 ));
             }
@@ -101,23 +101,29 @@ pub(crate) fn patch(body: &ApiTokenPatch) -> Result<()> {
 
 fn org_roles(roles: &[OrgRole]) -> Result<()> {
     count("orgRoles", roles.len(), ORG_ROLES_MAX)?;
-    for role in roles {
+    for (i, role) in roles.iter().enumerate() {
         if role.org_id != "sandbox" && !is_id(&role.org_id) {
             return Err(Error::invalid(
-                "orgRoles.orgId",
+                format!("orgRoles[{i}].orgId"),
                 "must be 24 hexadecimal characters or \"sandbox\"",
             ));
         }
-        resource_roles("orgRoles.applicationRoles", &role.application_roles)?;
-        resource_roles("orgRoles.dashboardRoles", &role.dashboard_roles)?;
+        resource_roles(
+            &format!("orgRoles[{i}].applicationRoles"),
+            &role.application_roles,
+        )?;
+        resource_roles(
+            &format!("orgRoles[{i}].dashboardRoles"),
+            &role.dashboard_roles,
+        )?;
     }
     Ok(())
 }
 
-fn resource_roles(field: &'static str, roles: &[ResourceRole]) -> Result<()> {
+fn resource_roles(field: &str, roles: &[ResourceRole]) -> Result<()> {
     count(field, roles.len(), RESOURCE_ROLES_MAX)?;
-    for role in roles {
-        id(field, &role.resource_id)?;
+    for (i, role) in roles.iter().enumerate() {
+        id(&format!("{field}[{i}].resourceId"), &role.resource_id)?;
     }
     Ok(())
 }
@@ -156,16 +162,20 @@ mod tests {
         assert!(post(&ApiTokenPost::new("n").description("d".repeat(32767))).is_ok());
         let long = ApiTokenPost::new("n").description("d".repeat(32768));
         assert_eq!(field(post(&long)), "description");
-        assert_eq!(field(post(&ApiTokenPost::new("n").scope([""]))), "scope");
+        assert_eq!(field(post(&ApiTokenPost::new("n").scope([""]))), "scope[0]");
         assert_eq!(
             field(post(&ApiTokenPost::new("n").scope(["a".repeat(1025)]))),
-            "scope"
+            "scope[0]"
         );
         assert_eq!(
             field(post(&ApiTokenPost::new("n").scope(["a", "b", "a"]))),
-            "scope"
+            "scope[2]"
         );
         assert!(post(&ApiTokenPost::new("n").scope(["a".repeat(1024)])).is_ok());
+    }
+
+    fn ok_role() -> OrgRole {
+        OrgRole::new("sandbox", Role::View)
     }
 
     #[test]
@@ -178,21 +188,21 @@ mod tests {
         );
         let bad = OrgRole::new("my-org", Role::View);
         assert_eq!(
-            field(patch(&ApiTokenPatch::new().org_roles([bad]))),
-            "orgRoles.orgId"
+            field(patch(&ApiTokenPatch::new().org_roles([ok_role(), bad]))),
+            "orgRoles[1].orgId"
         );
         let app = ResourceRole::new("575ec7417ae143cd83dc4a95", ResourceRoleKind::View);
         let mut many = OrgRole::new("575ec7417ae143cd83dc4a95", Role::Edit);
         many.application_roles = vec![app; 101];
         assert_eq!(
             field(post(&ApiTokenPost::new("n").org_roles([many]))),
-            "orgRoles.applicationRoles"
+            "orgRoles[0].applicationRoles"
         );
         let bad_dash = OrgRole::new("sandbox", Role::Edit)
             .dashboard_role(ResourceRole::new("nope", ResourceRoleKind::None));
         assert_eq!(
             field(post(&ApiTokenPost::new("n").org_roles([bad_dash]))),
-            "orgRoles.dashboardRoles"
+            "orgRoles[0].dashboardRoles[0].resourceId"
         );
     }
 }

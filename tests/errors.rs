@@ -40,15 +40,18 @@ fn not_found_keeps_type_message_and_body() {
     assert_eq!(api.message, "API Token was not found");
     let body: serde_json::Value = serde_json::from_slice(api.body()).unwrap();
     assert_eq!(body["type"], "NotFound");
-    // source() leads to the ApiError itself.
-    let source = std::error::Error::source(&err).expect("a source");
-    assert_eq!(source.to_string(), api.to_string());
+    // Losant's answer is the whole story: there is no cause beneath it.
+    assert!(std::error::Error::source(&err).is_none());
+    assert!(err.is_not_found());
 }
 
 #[test]
 fn server_validation_errors_are_api_errors() {
     let (_fake, client) = setup();
-    let err = client.send(ListTokens::new().per_page(5000)).unwrap_err();
+    let bogus = losant_rest::tokens::SortField::Unknown("bogus".into());
+    let err = client
+        .send(ListTokens::new().sort_field(bogus))
+        .unwrap_err();
     let api = err.api().unwrap();
     assert_eq!((api.status, api.kind.as_deref()), (400, Some("Validation")));
 }
@@ -90,7 +93,7 @@ fn an_undecodable_success_is_a_decode_error_with_an_excerpt() {
     );
     assert_eq!(err.status(), Some(200));
     assert!(err.to_string().contains("maintenance"), "{err}");
-    assert!(std::error::Error::source(decode).is_some());
+    assert!(std::error::Error::source(&err).is_some());
 
     // Valid JSON of the wrong shape.
     fake.fail_next(1, Fault::status(200).with_body(r#"{"items": 5}"#));
@@ -184,5 +187,123 @@ fn a_domain_that_cannot_be_a_header_is_refused() {
         .send(ListTokens::new().losant_domain("evil\r\nx-injected: 1"))
         .unwrap_err();
     assert!(matches!(err, Error::InvalidRequest(_)), "{err:?}");
+    assert_eq!(fake.request_count(), 0);
+}
+
+/// Every message of an error's chain, the error's own first.
+fn chain(err: &Error) -> Vec<String> {
+    let mut messages = vec![err.to_string()];
+    let mut next = std::error::Error::source(err);
+    while let Some(cause) = next {
+        messages.push(cause.to_string());
+        next = cause.source();
+        assert!(messages.len() < 10, "a cycle in the chain: {messages:?}");
+    }
+    messages
+}
+
+/// What anyhow's `{:#}` prints: each message of the chain, joined.
+fn assert_each_message_once(err: &Error) -> Vec<String> {
+    let messages = chain(err);
+    for (i, message) in messages.iter().enumerate() {
+        assert!(!message.is_empty(), "an empty message in {messages:?}");
+        for cause in &messages[i + 1..] {
+            assert!(
+                !message.contains(cause.as_str()),
+                "{message:?} repeats its cause {cause:?}"
+            );
+        }
+    }
+    messages
+}
+
+#[test]
+fn every_kind_of_error_prints_each_cause_once() {
+    let (fake, client) = setup();
+    let client = builder_for(&fake)
+        .max_retries(0)
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+
+    // Api: no cause.
+    let err = client.send(GetToken::new(MISSING_ID)).unwrap_err();
+    assert_eq!(assert_each_message_once(&err).len(), 1, "{err:?}");
+
+    // InvalidRequest and Config: no cause.
+    let err = client.send(GetToken::new("nope")).unwrap_err();
+    assert_eq!(assert_each_message_once(&err).len(), 1);
+    let err = Client::builder()
+        .base_url("ftp://x")
+        .access_token("t")
+        .build()
+        .unwrap_err();
+    assert_eq!(assert_each_message_once(&err).len(), 1);
+
+    // UnexpectedStatus: no cause.
+    fake.fail_next(1, Fault::status(302));
+    let err = client.send(ListTokens::new()).unwrap_err();
+    assert_eq!(assert_each_message_once(&err).len(), 1);
+
+    // Decode: the JSON error beneath.
+    fake.fail_next(1, Fault::status(200).with_body("{"));
+    let err = client.send(ListTokens::new()).unwrap_err();
+    let messages = assert_each_message_once(&err);
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages[1].contains("EOF"), "{messages:?}");
+
+    // Transport, a dropped connection: the I/O error beneath.
+    fake.fail_next(1, Fault::reset());
+    let err = client.send(ListTokens::new()).unwrap_err();
+    let messages = assert_each_message_once(&err);
+    assert!(messages.len() >= 2, "{messages:?}");
+
+    // Transport, a time-out.
+    fake.fail_next(1, Fault::delay(Duration::from_secs(2)));
+    let err = client.send(ListTokens::new()).unwrap_err();
+    assert!(err.is_timeout());
+    assert_each_message_once(&err);
+
+    // Transport, a refused connection.
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let refused = Client::builder()
+        .access_token("t")
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let err = refused.send(ListTokens::new()).unwrap_err();
+    assert!(err.is_connect());
+    let messages = assert_each_message_once(&err);
+    assert!(messages.len() >= 2, "{messages:?}");
+}
+
+#[test]
+fn a_request_of_your_own_can_refuse_itself() {
+    use losant_rest::InvalidRequest;
+    use losant_rest::request::{Method, Path, Request};
+
+    struct Picky;
+    impl Request for Picky {
+        type Response = serde_json::Value;
+        fn method(&self) -> Method {
+            Method::Get
+        }
+        fn path(&self, path: &mut Path<'_>) {
+            path.push("/me");
+        }
+        fn validate(&self) -> losant_rest::Result<()> {
+            Err(InvalidRequest::new("orgRoles[3].orgId", "is not an organization").into())
+        }
+    }
+    let (fake, client) = setup();
+    let err = client.send(Picky).unwrap_err();
+    let Error::InvalidRequest(invalid) = &err else {
+        panic!("expected InvalidRequest, got {err:?}")
+    };
+    assert_eq!(invalid.field(), "orgRoles[3].orgId");
     assert_eq!(fake.request_count(), 0);
 }

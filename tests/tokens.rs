@@ -391,7 +391,7 @@ fn invalid_requests_never_reach_the_network() {
             client
                 .send(CreateToken::new(ApiTokenPost::new("n").scope(["a", "a"])))
                 .unwrap_err(),
-            "scope",
+            "scope[1]",
         ),
         (
             client
@@ -400,7 +400,25 @@ fn invalid_requests_never_reach_the_network() {
                     ApiTokenPatch::new().org_roles([OrgRole::new("org", Role::View)]),
                 ))
                 .unwrap_err(),
-            "orgRoles.orgId",
+            "orgRoles[0].orgId",
+        ),
+        (
+            client
+                .send(ListTokens::new().application("not-an-application"))
+                .unwrap_err(),
+            "applicationId",
+        ),
+        (
+            client
+                .send(GetToken::new(MISSING_ID).instance(&MISSING_ID[1..]))
+                .unwrap_err(),
+            "instanceId",
+        ),
+        (
+            client
+                .send(DeleteToken::new(MISSING_ID).application("../../me/tokens/x"))
+                .unwrap_err(),
+            "applicationId",
         ),
     ];
     for (err, field) in cases {

@@ -1,0 +1,216 @@
+//! Host name lookups: one per new connection, none for a request that reuses
+//! a pooled connection.
+//!
+//! ureq asks its resolver for the host's addresses before it looks in the
+//! connection pool, so with its default resolver every request costs a full
+//! lookup (and, with any time-out set, a new thread to bound it), even on a
+//! kept-alive connection. Here the resolver only defers: it hands ureq a
+//! placeholder address, and the connector, which runs only when a new
+//! connection is needed, does the real lookup. A request that reuses a
+//! pooled connection therefore does no lookup at all, keeps working while
+//! DNS is down, and never uses an address older than its connection. There
+//! is no cache to expire or to keep after a connection failure: every new
+//! connection asks afresh.
+//!
+//! This uses ureq's `unversioned` transport API, which is exempt from
+//! semver; `Cargo.toml` pins ureq to the minor version it was written for.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::thread;
+
+use ureq::config::Config;
+use ureq::http::Uri;
+use ureq::unversioned::resolver::{ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{
+    ConnectionDetails, Connector, DefaultConnector, NextTimeout, Transport,
+};
+
+/// The address the resolver hands ureq in place of a lookup. Port 0 of the
+/// unspecified address is never a real destination, so it cannot be
+/// mistaken for one.
+const DEFERRED: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0);
+
+/// The client's lookups: `resolve()` overrides first, then the system's
+/// resolver.
+#[derive(Clone, Default)]
+pub(crate) struct Lookup {
+    overrides: Arc<HashMap<String, SocketAddr>>,
+}
+
+impl fmt::Debug for Lookup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Lookup")
+            .field("overrides", &self.overrides)
+            .finish()
+    }
+}
+
+/// A lookup that failed, carried through ureq as the cause of an I/O error so
+/// that the client can tell it from a connection that failed after sending.
+#[derive(Debug)]
+pub(crate) struct LookupFailed {
+    pub(crate) host: String,
+    cause: Option<io::Error>,
+}
+
+impl fmt::Display for LookupFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "could not resolve host {}", self.host)
+    }
+}
+
+impl LookupFailed {
+    /// The system resolver's own error, if it gave one.
+    pub(crate) fn into_cause(self) -> Option<io::Error> {
+        self.cause
+    }
+}
+
+impl std::error::Error for LookupFailed {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause
+            .as_ref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl Lookup {
+    pub(crate) fn new(overrides: HashMap<String, SocketAddr>) -> Self {
+        Lookup {
+            overrides: Arc::new(overrides),
+        }
+    }
+
+    /// An agent whose connections are looked up by `self`.
+    pub(crate) fn agent(&self, config: Config) -> ureq::Agent {
+        ureq::Agent::with_parts(
+            config,
+            LookupConnector {
+                inner: DefaultConnector::new(),
+                lookup: self.clone(),
+            },
+            DeferredResolver,
+        )
+    }
+
+    /// The addresses of `uri`'s host: an IP literal as it is, an override,
+    /// or the system's answer, bounded by `timeout`.
+    fn resolve(&self, uri: &Uri, timeout: NextTimeout) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let host = uri.host().ok_or(ureq::Error::HostNotFound)?;
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        let port = uri
+            .port_u16()
+            .unwrap_or(if uri.scheme_str() == Some("https") {
+                443
+            } else {
+                80
+            });
+        let mut addrs = DeferredResolver.empty();
+        if let Ok(ip) = bare.parse::<IpAddr>() {
+            addrs.push(SocketAddr::new(ip, port));
+            return Ok(addrs);
+        }
+        if let Some(addr) = self.overrides.get(&bare.to_ascii_lowercase()) {
+            let port = if addr.port() == 0 { port } else { addr.port() };
+            addrs.push(SocketAddr::new(addr.ip(), port));
+            return Ok(addrs);
+        }
+        let failed = |cause| {
+            ureq::Error::Io(io::Error::other(LookupFailed {
+                host: bare.to_owned(),
+                cause,
+            }))
+        };
+        let found =
+            system_lookup(format!("{bare}:{port}"), timeout)?.map_err(|e| failed(Some(e)))?;
+        // ureq keeps at most 16 addresses.
+        for addr in found.into_iter().take(16) {
+            addrs.push(addr);
+        }
+        if addrs.is_empty() {
+            return Err(failed(None));
+        }
+        log::debug!("looked up {bare}: {} address(es)", addrs.len());
+        Ok(addrs)
+    }
+}
+
+/// Asks the system's resolver, on a thread of its own when a time-out must
+/// bound it (the call itself cannot be interrupted). The outer error is the
+/// time-out, the inner one the lookup's own.
+fn system_lookup(
+    host_port: String,
+    timeout: NextTimeout,
+) -> Result<io::Result<Vec<SocketAddr>>, ureq::Error> {
+    let lookup = move || host_port.to_socket_addrs().map(Iterator::collect);
+    if timeout.after.is_not_happening() {
+        return Ok(lookup());
+    }
+    let (tx, rx) = mpsc::sync_channel(1);
+    thread::Builder::new()
+        .name("losant-rest lookup".to_owned())
+        .spawn(move || tx.send(lookup()).ok())
+        .map_err(ureq::Error::Io)?;
+    rx.recv_timeout(*timeout.after)
+        .map_err(|_| ureq::Error::Timeout(timeout.reason))
+}
+
+/// Hands ureq a placeholder instead of looking the host up: the lookup is
+/// [`LookupConnector`]'s, and happens only for a new connection.
+#[derive(Debug)]
+struct DeferredResolver;
+
+impl Resolver for DeferredResolver {
+    fn resolve(
+        &self,
+        _uri: &Uri,
+        _config: &Config,
+        _timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let mut addrs = self.empty();
+        addrs.push(DEFERRED);
+        Ok(addrs)
+    }
+}
+
+/// ureq's default connectors, after a lookup of the deferred address.
+#[derive(Debug)]
+struct LookupConnector {
+    inner: DefaultConnector,
+    lookup: Lookup,
+}
+
+impl Connector<()> for LookupConnector {
+    type Out = Box<dyn Transport>;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        chained: Option<()>,
+    ) -> Result<Option<Self::Out>, ureq::Error> {
+        // An empty list is ureq's for "a proxy connects to the target"; a
+        // CONNECT proxy's own address comes back through here deferred.
+        if details.addrs.first() != Some(&DEFERRED) {
+            return self.inner.connect(details, chained);
+        }
+        let addrs = self.lookup.resolve(details.uri, details.timeout)?;
+        let resolved = ConnectionDetails {
+            uri: details.uri,
+            addrs,
+            config: details.config,
+            request_level: details.request_level,
+            resolver: details.resolver,
+            now: details.now,
+            timeout: details.timeout,
+            current_time: Arc::clone(&details.current_time),
+            run_connector: Arc::clone(&details.run_connector),
+            register_shutdown: Arc::clone(&details.register_shutdown),
+        };
+        self.inner.connect(&resolved, chained)
+    }
+}
