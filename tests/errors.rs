@@ -219,7 +219,7 @@ fn assert_each_message_once(err: &Error) -> Vec<String> {
 
 #[test]
 fn every_kind_of_error_prints_each_cause_once() {
-    let (fake, client) = setup();
+    let (fake, _) = setup();
     let client = builder_for(&fake)
         .max_retries(0)
         .timeout(Duration::from_millis(300))
