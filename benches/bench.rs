@@ -1399,7 +1399,7 @@ mod workflow {
     use std::time::{Duration, Instant};
 
     use losant_rest::Client;
-    use losant_rest::fake::FakeLosant;
+    use losant_rest::fake::{FakeLosant, Fault};
     use losant_rest::schema::{ApiTokenPatch, ApiTokenPost};
     use losant_rest::tokens::{CreateToken, DeleteToken, GetToken, ListTokens, UpdateToken};
 
@@ -1471,15 +1471,36 @@ mod workflow {
         Ok(out)
     }
 
-    /// The session with our client, a new one (so a new connection).
-    fn ours(fake: &FakeLosant, relay: &Relay) -> BenchResult<Vec<Duration>> {
-        let client = Client::builder()
+    /// Our client for the fake, trusting its CA and reaching it through the
+    /// relay (`localhost` is mapped to the relay's address).
+    fn our_client(fake: &FakeLosant, relay: &Relay) -> BenchResult<Client> {
+        Ok(Client::builder()
             .access_token(fake.access_token())
             .base_url(fake.url())
             .resolve("localhost", relay.addr())
             .add_root_certificates(FakeLosant::ca_pem())
             .no_proxy()
-            .build()?;
+            .build()?)
+    }
+
+    /// A bare agent configured as our client, trusting only the fake's CA,
+    /// and the base URL that reaches the fake through the relay by name.
+    fn bare_agent(relay: &Relay) -> BenchResult<(ureq::Agent, String)> {
+        let ca = ureq::tls::Certificate::from_pem(FakeLosant::ca_pem().as_bytes())?;
+        let tls = ureq::tls::TlsConfig::builder()
+            .provider(ureq::tls::TlsProvider::Rustls)
+            .root_certs(ureq::tls::RootCerts::new_with_certs(&[ca]))
+            .build();
+        let agent = bare_config_builder(Timeouts::Client)
+            .tls_config(tls)
+            .build()
+            .new_agent();
+        Ok((agent, format!("https://localhost:{}", relay.addr().port())))
+    }
+
+    /// The session with our client, a new one (so a new connection).
+    fn ours(fake: &FakeLosant, relay: &Relay) -> BenchResult<Vec<Duration>> {
+        let client = our_client(fake, relay)?;
         let mut latencies = Vec::new();
         for i in 0..REPEATS {
             let l = &mut latencies;
@@ -1503,16 +1524,7 @@ mod workflow {
     /// The same session by hand with a bare agent configured as our client,
     /// trusting the fake's CA, and reaching the relay by name.
     fn bare(fake: &FakeLosant, relay: &Relay) -> BenchResult<Vec<Duration>> {
-        let ca = ureq::tls::Certificate::from_pem(FakeLosant::ca_pem().as_bytes())?;
-        let tls = ureq::tls::TlsConfig::builder()
-            .provider(ureq::tls::TlsProvider::Rustls)
-            .root_certs(ureq::tls::RootCerts::new_with_certs(&[ca]))
-            .build();
-        let agent = bare_config_builder(Timeouts::Client)
-            .tls_config(tls)
-            .build()
-            .new_agent();
-        let base = format!("https://localhost:{}", relay.addr().port());
+        let (agent, base) = bare_agent(relay)?;
         let authorization = format!("Bearer {}", fake.access_token());
         let collection = format!("{base}/me/tokens{SHARED_QUERY}");
         let one = |id: &str| format!("{base}/me/tokens/{id}{SHARED_QUERY}");
@@ -1580,6 +1592,81 @@ mod workflow {
             })?;
         }
         Ok(latencies)
+    }
+
+    /// One side's `GET` of a token: what the reconnect probe repeats.
+    type Get = Box<dyn FnMut() -> BenchResult<()>>;
+
+    fn our_get(fake: &FakeLosant, relay: &Relay, id: &str) -> BenchResult<Get> {
+        let client = our_client(fake, relay)?;
+        let id = id.to_owned();
+        Ok(Box::new(move || {
+            client.send(GetToken::new(&id))?;
+            Ok(())
+        }))
+    }
+
+    fn bare_get(fake: &FakeLosant, relay: &Relay, id: &str) -> BenchResult<Get> {
+        let (agent, base) = bare_agent(relay)?;
+        let url = format!("{base}/me/tokens/{id}{SHARED_QUERY}");
+        let authorization = format!("Bearer {}", fake.access_token());
+        Ok(Box::new(move || {
+            let mut response = agent
+                .get(&url)
+                .header("accept-version", super::ACCEPT_VERSION)
+                .header("authorization", &authorization)
+                .call()?;
+            response.body_mut().read_to_vec()?;
+            if response.status() != 200 {
+                return Err(format!("bare get: status {}", response.status()).into());
+            }
+            Ok(())
+        }))
+    }
+
+    /// What a second connection of the same client costs.
+    struct Reconnect {
+        /// The request that had to open it, in round trips.
+        rtts: f64,
+        /// Bytes from the server on a fresh client's first connection, and
+        /// on the second connection of a client that already had one (one
+        /// `GET` each): a resumed TLS handshake sends no certificates.
+        fresh_bytes: u64,
+        again_bytes: u64,
+        /// Connections the probe's second client opened (2 expected).
+        connections: usize,
+    }
+
+    /// Makes a client reconnect: the fake closes the connection after a
+    /// response, and once the close has crossed the relay, the next request
+    /// needs a new connection (TCP and TLS handshakes again).
+    fn reconnect(
+        fake: &FakeLosant,
+        relay: &Relay,
+        rtt: Duration,
+        new_get: impl Fn() -> BenchResult<Get>,
+    ) -> BenchResult<Reconnect> {
+        let bytes = |index: usize| relay.bytes_down(index).ok_or("relay: no such connection");
+        let fresh = relay.connections();
+        new_get()?()?;
+        let fresh_bytes = bytes(fresh)?;
+
+        let first = relay.connections();
+        let mut get = new_get()?;
+        get()?;
+        fake.fail_next(1, Fault::close_after_response());
+        get()?;
+        std::thread::sleep(rtt * 2 + Duration::from_millis(20));
+        let again = relay.connections();
+        let start = Instant::now();
+        get()?;
+        let rtts = start.elapsed().as_secs_f64() / rtt.as_secs_f64();
+        Ok(Reconnect {
+            rtts,
+            fresh_bytes,
+            again_bytes: bytes(again)?,
+            connections: relay.connections() - first,
+        })
     }
 
     fn ms(d: Duration) -> f64 {
@@ -1653,6 +1740,36 @@ mod workflow {
             );
         }
         let floor = ms(o.floor(rtt));
+
+        println!();
+        println!(
+            "  reconnect probe: the fake closes the connection after a response; the next GET opens a second one"
+        );
+        let id = fake.seed(1).remove(0);
+        let probes = [
+            (
+                "ours",
+                reconnect(&fake, &relay, rtt, || our_get(&fake, &relay, &id))?,
+            ),
+            (
+                "ureq",
+                reconnect(&fake, &relay, rtt, || bare_get(&fake, &relay, &id))?,
+            ),
+        ];
+        for (side, r) in &probes {
+            println!(
+                "  {side:<6} {} connections; the GET that reconnected took {:.2} round trips; server sent {} B on a fresh client's connection, {} B on the second: TLS {}",
+                r.connections,
+                r.rtts,
+                r.fresh_bytes,
+                r.again_bytes,
+                if r.again_bytes + 512 < r.fresh_bytes {
+                    "resumed"
+                } else {
+                    "not resumed (full handshake)"
+                }
+            );
+        }
         Ok(vec![
             Row::given(
                 "HTTPS workflow vs floor, ms",
@@ -1700,15 +1817,16 @@ mod workflow {
 mod relay {
     use std::io::{self, Read, Write};
     use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::mpsc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{Arc, Mutex, PoisonError, mpsc};
     use std::thread;
     use std::time::{Duration, Instant};
 
     pub(crate) struct Relay {
         addr: SocketAddr,
-        connections: Arc<AtomicUsize>,
+        /// Per accepted connection, in order, the bytes relayed from the
+        /// server to the client.
+        connections: Arc<Mutex<Vec<Arc<AtomicU64>>>>,
     }
 
     impl Relay {
@@ -1717,16 +1835,20 @@ mod relay {
         pub(crate) fn start(upstream: SocketAddr, rtt: Duration) -> io::Result<Relay> {
             let listener = TcpListener::bind("127.0.0.1:0")?;
             let addr = listener.local_addr()?;
-            let connections = Arc::new(AtomicUsize::new(0));
-            let count = Arc::clone(&connections);
+            let connections = Arc::new(Mutex::new(Vec::new()));
+            let accepted = Arc::clone(&connections);
             thread::spawn(move || {
                 for client in listener.incoming() {
                     let Ok(client) = client else { continue };
-                    count.fetch_add(1, Ordering::SeqCst);
+                    let down = Arc::new(AtomicU64::new(0));
+                    accepted
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(Arc::clone(&down));
                     thread::spawn(move || {
                         // A side that goes away ends the relay of its
                         // connection; nothing to report.
-                        let _ = relay(client, upstream, rtt);
+                        let _ = relay(client, upstream, rtt, &down);
                     });
                 }
             });
@@ -1739,31 +1861,51 @@ mod relay {
 
         /// Connections accepted so far.
         pub(crate) fn connections(&self) -> usize {
-            self.connections.load(Ordering::SeqCst)
+            self.connections
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .len()
+        }
+
+        /// Bytes relayed so far from the server to the client on connection
+        /// `index` (counting from 0 in the order of acceptance).
+        pub(crate) fn bytes_down(&self, index: usize) -> Option<u64> {
+            let connections = self
+                .connections
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            Some(connections.get(index)?.load(Ordering::SeqCst))
         }
     }
 
-    fn relay(client: TcpStream, upstream: SocketAddr, rtt: Duration) -> io::Result<()> {
+    fn relay(
+        client: TcpStream,
+        upstream: SocketAddr,
+        rtt: Duration,
+        down_bytes: &Arc<AtomicU64>,
+    ) -> io::Result<()> {
         client.set_nodelay(true)?;
         // The TCP handshake: the client's first bytes wait for it.
         thread::sleep(rtt);
         let server = TcpStream::connect(upstream)?;
         server.set_nodelay(true)?;
         let half = rtt / 2;
-        let up = pump(client.try_clone()?, server.try_clone()?, half)?;
-        let down = pump(server, client, half)?;
+        let up = pump(client.try_clone()?, server.try_clone()?, half, None)?;
+        let down = pump(server, client, half, Some(Arc::clone(down_bytes)))?;
         let _ = up.join();
         let _ = down.join();
         Ok(())
     }
 
-    /// Copies `from` to `to`, each chunk `delay` after it was read; an end
-    /// of stream is passed on (as a shutdown of `to`'s writing side) after
-    /// the same delay. Two threads: one reads, one writes when due.
+    /// Copies `from` to `to`, each chunk `delay` after it was read, counting
+    /// the bytes read into `count`; an end of stream is passed on (as a
+    /// shutdown of `to`'s writing side) after the same delay. Two threads:
+    /// one reads, one writes when due.
     fn pump(
         mut from: TcpStream,
         mut to: TcpStream,
         delay: Duration,
+        count: Option<Arc<AtomicU64>>,
     ) -> io::Result<thread::JoinHandle<()>> {
         let (tx, rx) = mpsc::channel::<(Instant, Option<Vec<u8>>)>();
         thread::Builder::new().spawn(move || {
@@ -1773,6 +1915,9 @@ mod relay {
                     Ok(0) | Err(_) => None,
                     Ok(n) => Some(buf[..n].to_vec()),
                 };
+                if let (Some(count), Some(chunk)) = (&count, &chunk) {
+                    count.fetch_add(chunk.len() as u64, Ordering::SeqCst);
+                }
                 let end = chunk.is_none();
                 if tx.send((Instant::now() + delay, chunk)).is_err() || end {
                     return;
