@@ -61,9 +61,8 @@ fn with_a_token_the_tour_only_reads_unless_told_to_write() {
 #[test]
 fn the_tour_deletes_what_it_created_even_when_a_step_fails() {
     let fake = FakeLosant::start();
-    // List, one page of pagination and the create pass; the get fails.
-    fake.fail_next(3, Fault::delay(std::time::Duration::ZERO));
-    fake.fail_next(1, Fault::status(500));
+    // The list, pagination and the create pass; the get of one token fails.
+    fake.fail_matching("GET", "/me/tokens/*", 1, Fault::status(500));
     let out = tour(Some(&fake), &["--write"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
     assert!(text(&out.stderr).contains("500"), "{}", text(&out.stderr));
@@ -113,4 +112,49 @@ fn the_fake_server_example_serves_until_killed() {
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
+}
+
+#[cfg(feature = "rustls")]
+#[test]
+fn the_fake_server_example_serves_https_and_writes_its_ca() {
+    let ca_file = std::env::temp_dir().join(format!("fake-server-ca-{}.pem", std::process::id()));
+    let mut child = Command::new(example("fake_server"))
+        .args(["--seed", "2", "--tls", "--ca-out"])
+        .arg(&ca_file)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start fake_server");
+    let mut first = String::new();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    stdout.read_line(&mut first).unwrap();
+    let url = first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .to_owned();
+    let ca = std::fs::read_to_string(&ca_file);
+    let _ = std::fs::remove_file(&ca_file);
+    let answer = ca.as_ref().ok().map(|ca| {
+        let root = ureq::tls::Certificate::from_pem(ca.as_bytes()).unwrap();
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .proxy(None)
+            .ip_family(ureq::config::IpFamily::Ipv4Only)
+            .tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::new_with_certs(&[root]))
+                    .build(),
+            )
+            .build()
+            .into();
+        agent
+            .get(format!("{url}/me/tokens"))
+            .header("Authorization", "Bearer fake-losant-access-token")
+            .call()
+            .map(|r| r.status().as_u16())
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(url.starts_with("https://localhost:"), "{url}");
+    assert_eq!(ca.unwrap(), FakeLosant::ca_pem());
+    assert_eq!(answer.unwrap().unwrap(), 200);
 }
