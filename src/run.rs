@@ -79,10 +79,16 @@ pub(crate) fn prepare<R: Request + ?Sized>(inner: &Inner, request: &R) -> Result
         ),
         (header::USER_AGENT, inner.user_agent.clone()),
     ];
-    let mut own = Vec::new();
     if let Some(domain) = &request.params().losant_domain {
-        own.push(("losantdomain".to_owned(), domain.clone()));
+        let value = HeaderValue::from_str(domain).map_err(|_| {
+            Error::invalid(
+                "losantdomain",
+                "the value of `losantdomain` cannot be sent as a header",
+            )
+        })?;
+        headers.push((HeaderName::from_static("losantdomain"), value));
     }
+    let mut own = Vec::new();
     request.headers(&mut Headers::new(&mut own));
     // The request's first value of a header the client also sets replaces
     // the client's; later values are added, as written.
@@ -97,13 +103,8 @@ pub(crate) fn prepare<R: Request + ?Sized>(inner: &Inner, request: &R) -> Result
             ));
         }
         let value = HeaderValue::from_str(&value).map_err(|_| {
-            let field = if name == "losantdomain" {
-                "losantdomain"
-            } else {
-                "headers"
-            };
             Error::invalid(
-                field,
+                "headers",
                 format!("the value of `{name}` cannot be sent as a header"),
             )
         })?;
