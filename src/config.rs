@@ -9,10 +9,11 @@ use std::time::Duration;
 
 use ureq::http::HeaderValue;
 
-use crate::client::{Client, Inner};
+use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::lookup::{Lookup, ResolveFn};
 use crate::retry::{Backoff, Policy};
+use crate::run::Inner;
 use crate::secret::AccessToken;
 use crate::tls::{RootStore, TlsSettings};
 

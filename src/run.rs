@@ -10,11 +10,10 @@ use std::time::{Duration, Instant, SystemTime};
 
 use ureq::http::{self, HeaderName, HeaderValue, header};
 
-use crate::client::Inner;
 use crate::error::{ApiError, DecodeError, Error, Result, TransportKind, UnexpectedStatus};
 use crate::lookup::LookupFailed;
 use crate::request::{Headers, Method, Request, build_url};
-use crate::retry::{Retries, Sent, retry_after};
+use crate::retry::{Policy, Retries, Sent, retry_after};
 use crate::secret::AccessToken;
 
 /// The most the client reserves up front for a body on the word of its
@@ -30,6 +29,18 @@ const RESERVED_HEADERS: [HeaderName; 5] = [
     header::HOST,
     header::TRANSFER_ENCODING,
 ];
+
+/// What every clone of a client shares, and every exchange needs.
+pub(crate) struct Inner {
+    pub(crate) agent: ureq::Agent,
+    pub(crate) base_url: String,
+    pub(crate) accept_version: HeaderValue,
+    pub(crate) user_agent: HeaderValue,
+    pub(crate) timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) policy: Policy,
+    pub(crate) max_response_size: u64,
+}
 
 /// A request ready to go: nothing about it is computed again on a retry.
 #[derive(Debug)]
