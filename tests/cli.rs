@@ -2,7 +2,6 @@
 //! exit statuses, stdout, stderr, and what the fake holds afterwards.
 
 use std::process::Command;
-use std::time::Duration;
 
 mod common;
 
@@ -542,17 +541,17 @@ fn rotate_delete_old_leaves_only_the_new_token() {
     assert_eq!(methods(&fake), ["GET", "POST", "DELETE"]);
 }
 
-/// Lets the next `pass` requests through untouched, then fails one with 500.
-fn fail_request_number(fake: &FakeLosant, pass: usize) {
-    fake.fail_next(pass, Fault::delay(Duration::ZERO));
-    fake.fail_next(1, Fault::status(500));
+/// Fails the first `method` request on `path_glob` with a 500; every other
+/// request passes untouched.
+fn fail_first(fake: &FakeLosant, method: &str, path_glob: &str) {
+    fake.fail_matching(method, path_glob, 1, Fault::status(500));
 }
 
 #[test]
 fn rotate_says_what_exists_when_disabling_fails() {
     let fake = FakeLosant::start();
     let old = fake.seed(1).remove(0);
-    fail_request_number(&fake, 2); // GET and POST pass; the PATCH fails.
+    fail_first(&fake, "PATCH", "/me/tokens/*"); // GET and POST pass.
     let out = run(&fake, &["rotate", &old]);
     assert_eq!(out.code, Some(1), "{out:#?}");
     // The secret was handed over before the failure.
@@ -581,7 +580,7 @@ fn rotate_says_what_exists_when_disabling_fails() {
 fn rotate_says_what_exists_when_deleting_fails() {
     let fake = FakeLosant::start();
     let old = fake.seed(1).remove(0);
-    fail_request_number(&fake, 2); // GET and POST pass; the DELETE fails.
+    fail_first(&fake, "DELETE", "/me/tokens/*"); // GET and POST pass.
     let out = run(&fake, &["rotate", &old, "--delete-old"]);
     assert_eq!(out.code, Some(1), "{out:#?}");
     assert_eq!(out.stdout.lines().count(), 1, "{out:#?}");
@@ -599,7 +598,7 @@ fn rotate_says_what_exists_when_deleting_fails() {
 fn rotate_says_nothing_changed_when_creating_fails() {
     let fake = FakeLosant::start();
     let old = fake.seed(1).remove(0);
-    fail_request_number(&fake, 1); // The GET passes; the POST fails.
+    fail_first(&fake, "POST", "/me/tokens"); // The GET passes.
     let out = run(&fake, &["rotate", &old]);
     assert_eq!(out.code, Some(1), "{out:#?}");
     assert!(out.stdout.is_empty(), "{out:#?}");
