@@ -1,7 +1,9 @@
-//! The `tokens` example, run as a real program against the fake server:
-//! exit statuses, stdout, stderr, and what the fake holds afterwards.
+//! The `losant-tokens` binary (feature `cli`), run as a real program against
+//! the fake server, for the user, an application and an instance: exit
+//! statuses, stdout, stderr, JSON, and what the fake holds afterwards.
 
 use std::process::Command;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 mod common;
 
@@ -45,13 +47,13 @@ impl Run {
 
 /// The program, with the environment pointing at `fake` (or at nothing).
 fn command(fake: Option<&FakeLosant>, args: &[&str]) -> Command {
-    let mut command = common::example_command("tokens", fake);
+    let mut command = common::clean_command(env!("CARGO_BIN_EXE_losant-tokens"), fake);
     command.args(args);
     command
 }
 
 fn run_with(fake: Option<&FakeLosant>, args: &[&str]) -> Run {
-    let output = command(fake, args).output().expect("run the example");
+    let output = command(fake, args).output().expect("run losant-tokens");
     Run {
         code: output.status.code(),
         stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
@@ -81,6 +83,33 @@ fn json_list(fake: &FakeLosant, args: &[&str]) -> Vec<Value> {
     }
 }
 
+/// The date-time `days` days from now (negative: ago) as Losant writes
+/// it, such as `2026-11-25T14:48:12.000Z`.
+fn iso_in(days: i64) -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    let secs = i64::try_from(now).expect("a sane clock") + days * 86_400;
+    let (day, time) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's civil_from_days.
+    let z = day + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000Z",
+        time / 3600,
+        time % 3600 / 60,
+        time % 60
+    )
+}
+
 fn names(items: &[Value]) -> Vec<&str> {
     items
         .iter()
@@ -107,7 +136,7 @@ fn help_goes_to_stdout_and_exits_zero() {
         // No token needed for help.
         let out = run_with(None, args);
         assert_eq!(out.code, Some(0), "{args:?}: {out:#?}");
-        assert!(out.stdout.contains("Usage: tokens"), "{args:?}: {out:#?}");
+        assert!(out.stdout.contains("Usage: losant-tokens"), "{args:?}: {out:#?}");
         assert!(out.stderr.is_empty(), "{args:?}: {out:#?}");
     }
     let top = run_with(None, &["--help"]).stdout;
@@ -193,7 +222,7 @@ fn api_errors_exit_one_with_status_type_and_message() {
     let out = command(Some(&fake), &["list"])
         .env("LOSANT_API_TOKEN", "not-the-token")
         .output()
-        .expect("run the example");
+        .expect("run losant-tokens");
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.starts_with("error: 401 Unauthorized"), "{stderr}");
@@ -222,7 +251,12 @@ fn list_prints_an_aligned_table() {
         let name = format!("seeded-token-{i:04}");
         let status = token["status"].as_str().expect("a status");
         let created = token["creationDate"].as_str().expect("a creation date");
-        let expires = token["expirationDate"].as_str().unwrap_or("-");
+        let expires = match token["expirationDate"].as_str() {
+            // Seeded dates are in Losant's format, which sorts as it reads.
+            Some(date) if date <= iso_in(0).as_str() => format!("{date} (expired)"),
+            Some(date) => date.to_owned(),
+            None => "-".to_owned(),
+        };
         assert_eq!(line.find(id.as_str()), Some(columns[0]), "{line}");
         assert_eq!(line.find(&name), Some(columns[1]), "{line}");
         assert_eq!(line[columns[2]..].split(' ').next(), Some(status), "{line}");
@@ -564,7 +598,7 @@ fn rotate_says_what_exists_when_disabling_fails() {
     );
     let state = format!(
         "the new token {new} exists and is active; the old token {old} is still active: \
-         disable it with `tokens disable {old}`"
+         disable it with `losant-tokens disable {old}`"
     );
     assert!(out.stderr.contains(&state), "{out:#?}");
     assert_eq!(methods(&fake), ["GET", "POST", "PATCH"]);
@@ -587,7 +621,7 @@ fn rotate_says_what_exists_when_deleting_fails() {
     let new = out.created_id();
     let state = format!(
         "the new token {new} exists and is active; the old token {old} still exists and is \
-         active: delete it with `tokens delete {old}`"
+         active: delete it with `losant-tokens delete {old}`"
     );
     assert!(out.stderr.contains(&state), "{out:#?}");
     assert_eq!(methods(&fake), ["GET", "POST", "DELETE"]);
