@@ -274,9 +274,7 @@ pub fn parse(args: Vec<String>) -> Result<Parsed, Usage> {
     let command = loop {
         match lx.next() {
             None => {
-                return Err(Usage(format!(
-                    "no command given; see `{PROGRAM} --help`"
-                )));
+                return Err(Usage(format!("no command given; see `{PROGRAM} --help`")));
             }
             Some(Arg::Help) => return Ok(Parsed::Help(USAGE.to_owned())),
             Some(Arg::Flag { name, value }) => {

@@ -79,7 +79,8 @@ pub fn rotate(ctx: &Ctx, args: &RotateArgs) -> Result<(), Failure> {
             "old": old_json,
             "oldAction": action,
         });
-        print_json(&document).map_err(|e| lost(format!("cannot write the secret to stdout: {e}")))?;
+        print_json(&document)
+            .map_err(|e| lost(format!("cannot write the secret to stdout: {e}")))?;
         note(&format!("created token {} ({name}){}", new.id, ctx.whose()));
         return retired.map(|(action, _)| announce(ctx, &old, &new, action));
     }
