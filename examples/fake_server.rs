@@ -1,7 +1,7 @@
 //! Runs the fake Losant API until killed.
 //!
 //! ```text
-//! cargo run --features fake --example fake_server -- [--port N] [--token T] [--seed N]
+//! cargo run --features fake --example fake_server -- [--port N] [--token T] [--seed N] [--tls [--ca-out FILE]]
 //! ```
 
 use std::io::Write as _;
@@ -9,18 +9,23 @@ use std::process::ExitCode;
 
 use losant_rest::fake::FakeLosant;
 
-const USAGE: &str = "usage: fake_server [--port N] [--token T] [--seed N]
+const USAGE: &str = "usage: fake_server [--port N] [--token T] [--seed N] [--tls [--ca-out FILE]]
 
-Serves a fake Losant API (user API tokens) on 127.0.0.1 until killed.
-  --port N   port to listen on (default 0: a random free port)
-  --token T  accepted bearer token (default: fake-losant-access-token)
-  --seed N   pre-create N tokens named seeded-token-0000...
-  --help     print this help";
+Serves a fake Losant API (user, application and instance API tokens) on
+127.0.0.1 until killed.
+  --port N        port to listen on (default 0: a random free port)
+  --token T       accepted bearer token (default: fake-losant-access-token)
+  --seed N        pre-create N user tokens named seeded-token-0000...
+  --tls           serve HTTPS at https://localhost:PORT with a test certificate
+  --ca-out FILE   with --tls: write the test CA (PEM) that clients must trust to FILE
+  --help          print this help";
 
 struct Options {
     port: u16,
     token: Option<String>,
     seed: usize,
+    tls: bool,
+    ca_out: Option<String>,
 }
 
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
@@ -28,6 +33,8 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
         port: 0,
         token: None,
         seed: 0,
+        tls: false,
+        ca_out: None,
     };
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -37,7 +44,11 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
         if flag == "--help" || flag == "-h" {
             return Ok(None);
         }
-        if !matches!(flag.as_str(), "--port" | "--token" | "--seed") {
+        if flag == "--tls" && inline.is_none() {
+            opts.tls = true;
+            continue;
+        }
+        if !matches!(flag.as_str(), "--port" | "--token" | "--seed" | "--ca-out") {
             return Err(format!("unknown argument: {flag}"));
         }
         let value = inline
@@ -54,9 +65,14 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
                     .parse()
                     .map_err(|_| format!("invalid seed count: {value}"))?;
             }
+            "--ca-out" if value.is_empty() => return Err("--ca-out needs a file name".into()),
+            "--ca-out" => opts.ca_out = Some(value),
             _ if value.is_empty() => return Err("--token must not be empty".into()),
             _ => opts.token = Some(value),
         }
+    }
+    if opts.ca_out.is_some() && !opts.tls {
+        return Err("--ca-out needs --tls".into());
     }
     Ok(Some(opts))
 }
@@ -77,6 +93,15 @@ fn main() -> ExitCode {
     if let Some(token) = opts.token {
         builder = builder.access_token(token);
     }
+    if opts.tls {
+        match with_tls(builder, opts.ca_out.as_deref()) {
+            Ok(b) => builder = b,
+            Err(e) => {
+                eprintln!("fake_server: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     let fake = match builder.start() {
         Ok(fake) => fake,
         Err(e) => {
@@ -88,9 +113,33 @@ fn main() -> ExitCode {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "listening on {}", fake.url());
     let _ = writeln!(out, "access token: {}", fake.access_token());
+    if let Some(file) = &opts.ca_out {
+        let _ = writeln!(out, "test CA written to {file}");
+    }
     let _ = out.flush();
     drop(out);
     loop {
         std::thread::park();
     }
+}
+
+/// Serves HTTPS and writes the CA clients must trust to `ca_out`, if given.
+#[cfg(feature = "rustls")]
+fn with_tls(
+    builder: losant_rest::fake::FakeLosantBuilder,
+    ca_out: Option<&str>,
+) -> Result<losant_rest::fake::FakeLosantBuilder, String> {
+    if let Some(file) = ca_out {
+        std::fs::write(file, FakeLosant::ca_pem())
+            .map_err(|e| format!("cannot write the test CA to {file}: {e}"))?;
+    }
+    Ok(builder.tls(true))
+}
+
+#[cfg(not(feature = "rustls"))]
+fn with_tls(
+    _builder: losant_rest::fake::FakeLosantBuilder,
+    _ca_out: Option<&str>,
+) -> Result<losant_rest::fake::FakeLosantBuilder, String> {
+    Err("--tls needs the rustls feature".into())
 }

@@ -11,7 +11,7 @@ use ureq::http::HeaderValue;
 
 use crate::client::{Client, Inner};
 use crate::error::{Error, Result};
-use crate::lookup::Lookup;
+use crate::lookup::{Lookup, ResolveFn};
 use crate::retry::{Backoff, Policy};
 use crate::secret::AccessToken;
 use crate::tls::{RootStore, TlsSettings};
@@ -77,7 +77,7 @@ const DEFAULT_MAX_IDLE_CONNECTIONS: usize = 16;
 /// `NO_PROXY`. [`proxy`](Self::proxy) names one explicitly and
 /// [`no_proxy`](Self::no_proxy) ignores the environment.
 ///
-/// ```
+/// ```no_run
 /// use std::time::Duration;
 ///
 /// # fn main() -> losant_rest::Result<()> {
@@ -104,6 +104,7 @@ pub struct ClientBuilder {
     max_idle_connections: usize,
     proxy: ProxySetting,
     resolve: HashMap<String, SocketAddr>,
+    dns_resolver: Option<Arc<ResolveFn>>,
     tls: TlsSettings,
 }
 #[derive(Clone, PartialEq, Eq)]
@@ -140,6 +141,7 @@ impl Default for ClientBuilder {
             max_idle_connections: DEFAULT_MAX_IDLE_CONNECTIONS,
             proxy: ProxySetting::FromEnv,
             resolve: HashMap::new(),
+            dns_resolver: None,
             tls: TlsSettings::default(),
         }
     }
@@ -163,6 +165,7 @@ impl fmt::Debug for ClientBuilder {
             .field("max_idle_connections", &self.max_idle_connections)
             .field("proxy", &self.proxy)
             .field("resolve", &self.resolve)
+            .field("dns_resolver", &self.dns_resolver.as_ref().map(|_| "<set>"))
             .field("tls", &self.tls)
             .finish_non_exhaustive()
     }
@@ -282,7 +285,7 @@ impl ClientBuilder {
     /// Host names are compared without regard to case. Defaults to none:
     /// every host is looked up.
     ///
-    /// ```
+    /// ```no_run
     /// # fn main() -> losant_rest::Result<()> {
     /// let client = losant_rest::Client::builder()
     ///     .access_token("my-access-token")
@@ -294,6 +297,41 @@ impl ClientBuilder {
     pub fn resolve(mut self, host: impl AsRef<str>, addr: SocketAddr) -> Self {
         let host = host.as_ref().trim_start_matches('[').trim_end_matches(']');
         self.resolve.insert(host.to_ascii_lowercase(), addr);
+        self
+    }
+
+    /// Looks host names up with `resolver` instead of the system's resolver:
+    /// given a host name and port, it returns the addresses to try, in
+    /// order. Names set with [`resolve`](Self::resolve) and IP addresses are
+    /// never passed to it.
+    ///
+    /// The client looks a host up once for each new connection, never for a
+    /// request that reuses a kept-alive one, and keeps no cache of its own.
+    /// The lookup runs on a thread of its own, bounded by the connect
+    /// time-out. An error it returns fails the call with
+    /// [`Error::is_connect`] true, as a request that was never sent (so even
+    /// a `POST` may be retried). Defaults to the system's resolver.
+    ///
+    /// ```no_run
+    /// use std::net::SocketAddr;
+    ///
+    /// # fn main() -> losant_rest::Result<()> {
+    /// let client = losant_rest::Client::builder()
+    ///     .access_token("my-access-token")
+    ///     .dns_resolver(|host: &str, port: u16| {
+    ///         // Ask your own DNS, a service registry, a pinned table...
+    ///         let _ = host;
+    ///         Ok(vec![SocketAddr::from(([203, 0, 113, 7], port))])
+    ///     })
+    ///     .build()?;
+    /// # let _ = client; Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn dns_resolver<F>(mut self, resolver: F) -> Self
+    where
+        F: Fn(&str, u16) -> std::io::Result<Vec<SocketAddr>> + Send + Sync + 'static,
+    {
+        self.dns_resolver = Some(Arc::new(resolver));
         self
     }
 
@@ -353,8 +391,7 @@ impl ClientBuilder {
         if let ProxySetting::Url(url) = &self.proxy {
             ureq::Proxy::new(url).map_err(|e| Error::config(format!("bad proxy URL: {e}")))?;
         }
-        let tls = self.tls.build()?;
-        self.build_with(tls)
+        self.build_with()
     }
 
     /// A client whose every request fails with [`Error::Config`], for
@@ -364,11 +401,11 @@ impl ClientBuilder {
         builder.access_token = None;
         builder.tls = TlsSettings::default();
         builder
-            .build_with(None)
+            .build_with()
             .unwrap_or_else(|_| unreachable!("the default settings are valid"))
     }
 
-    fn build_with(self, tls: Option<ureq::tls::TlsConfig>) -> Result<Client> {
+    fn build_with(self) -> Result<Client> {
         let header = |name: &str, value: &str| {
             HeaderValue::from_str(value)
                 .map_err(|_| Error::config(format!("{name} cannot be sent as a header")))
@@ -388,11 +425,8 @@ impl ClientBuilder {
             .max_idle_connections(self.max_idle_connections)
             .max_idle_connections_per_host(self.max_idle_connections)
             .proxy(proxy);
-        let config = match tls {
-            Some(tls) => config.tls_config(tls),
-            None => config,
-        };
-        let lookup = Lookup::new(self.resolve);
+        let config = self.tls.apply(config)?;
+        let lookup = Lookup::new(self.resolve, self.dns_resolver);
         let agent = lookup.agent(config.build());
         Ok(Client {
             token: AccessToken::new(self.access_token.as_deref().unwrap_or("")),

@@ -35,17 +35,22 @@ use ureq::unversioned::transport::{
 /// mistaken for one.
 const DEFERRED: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0);
 
-/// The client's lookups: `resolve()` overrides first, then the system's
-/// resolver.
+/// A resolver of the user's: a host name and port to addresses.
+pub(crate) type ResolveFn = dyn Fn(&str, u16) -> io::Result<Vec<SocketAddr>> + Send + Sync;
+
+/// The client's lookups: `resolve()` overrides first, then the resolver set
+/// with `dns_resolver()`, or the system's.
 #[derive(Clone, Default)]
 pub(crate) struct Lookup {
     overrides: Arc<HashMap<String, SocketAddr>>,
+    resolver: Option<Arc<ResolveFn>>,
 }
 
 impl fmt::Debug for Lookup {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Lookup")
             .field("overrides", &self.overrides)
+            .field("custom_resolver", &self.resolver.is_some())
             .finish()
     }
 }
@@ -80,9 +85,13 @@ impl std::error::Error for LookupFailed {
 }
 
 impl Lookup {
-    pub(crate) fn new(overrides: HashMap<String, SocketAddr>) -> Self {
+    pub(crate) fn new(
+        overrides: HashMap<String, SocketAddr>,
+        resolver: Option<Arc<ResolveFn>>,
+    ) -> Self {
         Lookup {
             overrides: Arc::new(overrides),
+            resolver,
         }
     }
 
@@ -127,7 +136,7 @@ impl Lookup {
             }))
         };
         let found =
-            system_lookup(format!("{bare}:{port}"), timeout)?.map_err(|e| failed(Some(e)))?;
+            bounded(bare, port, self.resolver.clone(), timeout)?.map_err(|e| failed(Some(e)))?;
         // ureq keeps at most 16 addresses.
         for addr in found.into_iter().take(16) {
             addrs.push(addr);
@@ -140,14 +149,22 @@ impl Lookup {
     }
 }
 
-/// Asks the system's resolver, on a thread of its own when a time-out must
-/// bound it (the call itself cannot be interrupted). The outer error is the
-/// time-out, the inner one the lookup's own.
-fn system_lookup(
-    host_port: String,
+/// Asks the user's resolver or the system's, on a thread of its own when a
+/// time-out must bound it (the call itself cannot be interrupted). The outer
+/// error is the time-out, the inner one the lookup's own.
+fn bounded(
+    host: &str,
+    port: u16,
+    resolver: Option<Arc<ResolveFn>>,
     timeout: NextTimeout,
 ) -> Result<io::Result<Vec<SocketAddr>>, ureq::Error> {
-    let lookup = move || host_port.to_socket_addrs().map(Iterator::collect);
+    let host = host.to_owned();
+    let lookup = move || match resolver {
+        Some(resolve) => resolve(&host, port),
+        None => (host.as_str(), port)
+            .to_socket_addrs()
+            .map(Iterator::collect),
+    };
     if timeout.after.is_not_happening() {
         return Ok(lookup());
     }

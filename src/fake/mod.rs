@@ -463,8 +463,9 @@ impl FakeLosant {
     /// requests pass untouched.
     ///
     /// The path is matched without the query and without the
-    /// [path prefix](FakeLosantBuilder::path_prefix), still percent-encoded,
-    /// and a trailing `/` is ignored. In the glob, `*` matches any run of
+    /// [path prefix](FakeLosantBuilder::path_prefix) (a path outside the
+    /// prefix is matched whole), still percent-encoded, and a trailing `/` is
+    /// ignored. In the glob, `*` matches any run of
     /// characters within one path segment and `**` any run across segments:
     /// `"/me/tokens/*"` matches every single user token,
     /// `"/applications/*/tokens"` every application's collection, `"**"`

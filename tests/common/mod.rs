@@ -118,17 +118,27 @@ fn stale(binary: &Path, name: &str) -> bool {
         return true;
     };
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let library = std::fs::read_dir(root.join("src"))
+    sources(&root.join("src"))
         .into_iter()
-        .flatten()
-        .flatten()
-        .map(|entry| entry.path());
-    library
         .chain([
             root.join(format!("examples/{name}.rs")),
             root.join("Cargo.toml"),
         ])
         .any(|source| modified(&source).is_some_and(|m| m > built))
+}
+
+/// Every file under `dir`, in subdirectories too (the fake is a folder).
+fn sources(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(sources(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }
 
 /// Runs the `#[ignore]`d test `name` of the current test binary in a child

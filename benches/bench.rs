@@ -2,7 +2,7 @@
 //! bare `ureq` in the same run.
 //!
 //! ```text
-//! cargo run --release --example bench -- [--secs N] [--rounds N] [--only SECTION] [--host H]
+//! cargo bench --bench bench -- [--secs N] [--rounds N] [--only SECTION] [--host H]
 //! ```
 //!
 //! The bench starts its own HTTP/1.1 keep-alive server on 127.0.0.1 (std
@@ -47,7 +47,7 @@
 //! our client adds on a busy machine.
 //!
 //! `--only token|page|decode|rss` runs one section (handy under a profiler,
-//! for example `valgrind --tool=callgrind target/release/examples/bench
+//! for example `valgrind --tool=callgrind target/release/deps/bench-*
 //! --only token --secs 2 --rounds 1`). The process exits with status 0 even
 //! when a goal is missed; read the `result` column. Linux only (`/proc`).
 
