@@ -1065,6 +1065,7 @@ fn list_expiring_within_keeps_what_expires_soon_or_has_expired() {
     insert(&me, "soon", Some(iso_in(3)));
     insert(&me, "later", Some(iso_in(40)));
     insert(&me, "never", None);
+    let odd = insert(&me, "odd", Some("someday".into()));
 
     let week = json_list(&fake, &["--expiring-within", "7"]);
     assert_eq!(names(&week), ["expired", "soon"]);
@@ -1084,6 +1085,11 @@ fn list_expiring_within_keeps_what_expires_soon_or_has_expired() {
     assert_eq!(lines.len(), 3, "{out:#?}");
     assert!(lines[1].contains("expired") && lines[1].ends_with(" (expired)"));
     assert!(lines[2].contains("soon") && !lines[2].contains("(expired)"));
+    // A date that cannot be read leaves its token out, with a note.
+    assert_eq!(
+        out.stderr,
+        format!("note: left out token {odd} (odd): cannot read its expirationDate someday\n")
+    );
     // So does the whole list, where tokens that never expire show `-`.
     let all = run(&fake, &["list"]);
     all.assert_ok();

@@ -99,8 +99,19 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<(), Failure> {
             .status
             .as_ref()
             .is_none_or(|wanted| token.status.as_ref() == Some(wanted));
-        if status_ok && horizon.is_none_or(|horizon| expires_by(&token, horizon)) {
-            tokens.push(token);
+        if !status_ok {
+            continue;
+        }
+        match (horizon, token.expiration_date.as_deref()) {
+            (None, _) => tokens.push(token),
+            (Some(_), Some(date)) if epoch_seconds(date).is_none() => note(&format!(
+                "note: left out token {} ({}): cannot read its expirationDate {}",
+                token.id,
+                clean(&token.name),
+                clean(date)
+            )),
+            (Some(horizon), _) if expires_by(&token, horizon) => tokens.push(token),
+            (Some(_), _) => {}
         }
     }
     if ctx.json {

@@ -79,8 +79,30 @@ pub fn rotate(ctx: &Ctx, args: &RotateArgs) -> Result<(), Failure> {
             "old": old_json,
             "oldAction": action,
         });
-        print_json(&document)
-            .map_err(|e| lost(format!("cannot write the secret to stdout: {e}")))?;
+        if let Err(e) = print_json(&document) {
+            // The old token was handled already: say how it stands.
+            let old_part = match &retired {
+                Ok(("disabled", _)) => format!(
+                    "the old token {old_id} was disabled: enable it again with `{}`",
+                    ctx.advice(&format!("enable {old_id}"))
+                ),
+                Ok((action, _)) => format!("the old token {old_id} was {action}"),
+                Err(_) => format!(
+                    "retiring the old token {old_id} failed too: check it with `{}`",
+                    ctx.advice(&format!("get {old_id}"))
+                ),
+            };
+            return Err(Failure::Partial {
+                error: format!("cannot write the secret to stdout: {e}"),
+                state: format!(
+                    "the new token {} exists and is {}, but its secret is lost: delete it \
+                     with `{}`; {old_part}",
+                    new.id,
+                    status_word(new.status.as_ref()),
+                    ctx.advice(&format!("delete {}", new.id))
+                ),
+            });
+        }
         note(&format!("created token {} ({name}){}", new.id, ctx.whose()));
         return retired.map(|(action, _)| announce(ctx, &old, &new, action));
     }
