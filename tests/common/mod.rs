@@ -35,8 +35,15 @@ pub fn client_for(fake: &FakeLosant) -> Client {
 /// at nothing: no Losant variables and no proxy from the test's own
 /// environment leak into it.
 pub fn example_command(name: &str, fake: Option<&FakeLosant>) -> Command {
-    let mut command = Command::new(example(name));
-    for var in [
+    clean_command(example(name), fake)
+}
+
+/// The program at `path` as a command whose environment points at `fake`,
+/// or at nothing, as [`example_command`] does: for the package's binaries,
+/// such as `env!("CARGO_BIN_EXE_losant-tokens")`.
+pub fn clean_command(path: impl AsRef<std::ffi::OsStr>, fake: Option<&FakeLosant>) -> Command {
+    let mut command = Command::new(path);
+    let listed = [
         "LOSANT_API_TOKEN",
         "LOSANT_API_URL",
         "ALL_PROXY",
@@ -45,7 +52,13 @@ pub fn example_command(name: &str, fake: Option<&FakeLosant>) -> Command {
         "all_proxy",
         "https_proxy",
         "http_proxy",
-    ] {
+    ];
+    // Those, and any other LOSANT_* or *_proxy variable the test has.
+    let present = std::env::vars_os().map(|(name, _)| name).filter(|name| {
+        let name = name.to_string_lossy().to_ascii_uppercase();
+        name.starts_with("LOSANT_") || name.ends_with("_PROXY")
+    });
+    for var in present.chain(listed.map(Into::into)) {
         command.env_remove(var);
     }
     if let Some(fake) = fake {
