@@ -39,7 +39,7 @@ const DEFAULT_MAX_IDLE_CONNECTIONS: usize = 16;
 ///
 /// A request is sent again only when that cannot do harm:
 ///
-/// - `GET` and `DELETE` (any request whose [`Request::retry_safe`] is true)
+/// - `GET` and `DELETE` (any request whose [`Request::retry_safe`](crate::Request::retry_safe) is true)
 ///   are retried on 429, 502, 503 and 504, and when the connection was
 ///   refused, reset or closed before an answer arrived, including a pooled
 ///   keep-alive connection that the server had already closed.
