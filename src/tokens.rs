@@ -61,6 +61,18 @@ pub enum Owner {
 }
 
 impl Owner {
+    /// The application with ID `id`.
+    #[must_use]
+    pub fn application(id: impl Into<String>) -> Owner {
+        Owner::Application(id.into())
+    }
+
+    /// The instance with ID `id`.
+    #[must_use]
+    pub fn instance(id: impl Into<String>) -> Owner {
+        Owner::Instance(id.into())
+    }
+
     /// Writes the owner's token collection, such as `/me/tokens`.
     fn collection(&self, path: &mut Path<'_>) {
         match self {

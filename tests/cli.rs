@@ -1051,7 +1051,7 @@ fn list_expiring_within_keeps_what_expires_soon_or_has_expired() {
         }
         fake.insert_for(owner, token)
     };
-    let me = Owner::User;
+    let me = Owner::Me;
     insert(&me, "expired", Some(iso_in(-2)));
     insert(&me, "soon", Some(iso_in(3)));
     insert(&me, "later", Some(iso_in(40)));

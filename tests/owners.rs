@@ -5,7 +5,7 @@
 mod common;
 
 use common::{builder_for, client_for};
-use losant_rest::fake::{FakeLosant, Fault, Owner as FakeOwner};
+use losant_rest::fake::{FakeLosant, Fault};
 use losant_rest::schema::{ApiTokenPatch, ApiTokenPost, OwnerType, TokenStatus};
 use losant_rest::tokens::{
     CreateToken, DeleteToken, GetToken, ListTokens, Owner, SortDirection, SortField, UpdateToken,
@@ -152,9 +152,9 @@ fn owners_never_see_each_others_tokens() {
     let fake = FakeLosant::start();
     let client = client_for(&fake);
     let mine = fake.seed(2);
-    let apps = fake.seed_for(&FakeOwner::application(APP), 3);
-    fake.seed_for(&FakeOwner::application(OTHER_APP), 4);
-    let inst = fake.seed_for(&FakeOwner::instance(INSTANCE), 5);
+    let apps = fake.seed_for(&Owner::application(APP), 3);
+    fake.seed_for(&Owner::application(OTHER_APP), 4);
+    let inst = fake.seed_for(&Owner::instance(INSTANCE), 5);
 
     let count = |r: ListTokens| client.send(r.per_page(100)).unwrap().items.len();
     assert_eq!(count(ListTokens::new()), 2);
@@ -184,7 +184,7 @@ fn owners_never_see_each_others_tokens() {
             .unwrap_err()
             .is_not_found()
     );
-    assert_eq!(fake.token_count_for(&FakeOwner::application(APP)), 3);
+    assert_eq!(fake.token_count_for(&Owner::application(APP)), 3);
 }
 
 #[test]
@@ -235,7 +235,7 @@ fn paginating_an_applications_250_tokens_keeps_the_owner() {
     let fake = FakeLosant::start();
     let client = client_for(&fake);
     fake.seed(7);
-    fake.seed_for(&FakeOwner::application(APP), 250);
+    fake.seed_for(&Owner::application(APP), 250);
     let mut pages = client.paginate(ListTokens::new().application(APP).per_page(100));
     assert_eq!(
         pages.total_count(),
@@ -327,7 +327,7 @@ fn a_lost_create_answer_creates_one_application_token() {
         .send(CreateToken::new(ApiTokenPost::new("once")).application(APP))
         .unwrap_err();
     assert!(matches!(err, Error::Transport(_)), "{err:?}");
-    assert_eq!(fake.token_count_for(&FakeOwner::application(APP)), 1);
+    assert_eq!(fake.token_count_for(&Owner::application(APP)), 1);
     assert_eq!(fake.request_count(), 1, "a POST is never sent twice");
 }
 
@@ -335,7 +335,7 @@ fn a_lost_create_answer_creates_one_application_token() {
 fn a_request_can_be_sent_again_by_reference() {
     let fake = FakeLosant::start();
     let client: Client = client_for(&fake);
-    fake.seed_for(&FakeOwner::application(APP), 2);
+    fake.seed_for(&Owner::application(APP), 2);
     let list = ListTokens::new().application(APP);
     let first = client.send(&list).unwrap();
     let second = client.send(&list).unwrap();
