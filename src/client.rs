@@ -3,16 +3,12 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
-
-use ureq::http::HeaderValue;
 
 use crate::config::ClientBuilder;
 use crate::error::{Error, Result};
 use crate::paginate::{Paginate, Paginated};
 use crate::request::Request;
-use crate::retry::Policy;
-use crate::run;
+use crate::run::{self, Inner};
 use crate::secret::AccessToken;
 
 /// A blocking Losant client.
@@ -35,18 +31,6 @@ use crate::secret::AccessToken;
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
     pub(crate) token: AccessToken,
-}
-
-/// What every clone of a client shares.
-pub(crate) struct Inner {
-    pub(crate) agent: ureq::Agent,
-    pub(crate) base_url: String,
-    pub(crate) accept_version: HeaderValue,
-    pub(crate) user_agent: HeaderValue,
-    pub(crate) timeout: Duration,
-    pub(crate) connect_timeout: Duration,
-    pub(crate) policy: Policy,
-    pub(crate) max_response_size: u64,
 }
 
 impl Client {

@@ -9,10 +9,11 @@ use std::time::Duration;
 
 use ureq::http::HeaderValue;
 
-use crate::client::{Client, Inner};
+use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::lookup::{Lookup, ResolveFn};
 use crate::retry::{Backoff, Policy};
+use crate::run::Inner;
 use crate::secret::AccessToken;
 use crate::tls::{RootStore, TlsSettings};
 
@@ -38,7 +39,7 @@ const DEFAULT_MAX_IDLE_CONNECTIONS: usize = 16;
 ///
 /// A request is sent again only when that cannot do harm:
 ///
-/// - `GET` and `DELETE` (any request whose [`Request::retry_safe`] is true)
+/// - `GET` and `DELETE` (any request whose [`Request::retry_safe`](crate::Request::retry_safe) is true)
 ///   are retried on 429, 502, 503 and 504, and when the connection was
 ///   refused, reset or closed before an answer arrived, including a pooled
 ///   keep-alive connection that the server had already closed.
@@ -77,7 +78,7 @@ const DEFAULT_MAX_IDLE_CONNECTIONS: usize = 16;
 /// `NO_PROXY`. [`proxy`](Self::proxy) names one explicitly and
 /// [`no_proxy`](Self::no_proxy) ignores the environment.
 ///
-/// ```
+/// ```no_run
 /// use std::time::Duration;
 ///
 /// # fn main() -> losant_rest::Result<()> {
@@ -285,7 +286,7 @@ impl ClientBuilder {
     /// Host names are compared without regard to case. Defaults to none:
     /// every host is looked up.
     ///
-    /// ```
+    /// ```no_run
     /// # fn main() -> losant_rest::Result<()> {
     /// let client = losant_rest::Client::builder()
     ///     .access_token("my-access-token")
@@ -312,7 +313,7 @@ impl ClientBuilder {
     /// [`Error::is_connect`] true, as a request that was never sent (so even
     /// a `POST` may be retried). Defaults to the system's resolver.
     ///
-    /// ```
+    /// ```no_run
     /// use std::net::SocketAddr;
     ///
     /// # fn main() -> losant_rest::Result<()> {
@@ -391,8 +392,7 @@ impl ClientBuilder {
         if let ProxySetting::Url(url) = &self.proxy {
             ureq::Proxy::new(url).map_err(|e| Error::config(format!("bad proxy URL: {e}")))?;
         }
-        let tls = self.tls.build()?;
-        self.build_with(tls)
+        self.build_with()
     }
 
     /// A client whose every request fails with [`Error::Config`], for
@@ -402,11 +402,11 @@ impl ClientBuilder {
         builder.access_token = None;
         builder.tls = TlsSettings::default();
         builder
-            .build_with(None)
+            .build_with()
             .unwrap_or_else(|_| unreachable!("the default settings are valid"))
     }
 
-    fn build_with(self, tls: Option<ureq::tls::TlsConfig>) -> Result<Client> {
+    fn build_with(self) -> Result<Client> {
         let header = |name: &str, value: &str| {
             HeaderValue::from_str(value)
                 .map_err(|_| Error::config(format!("{name} cannot be sent as a header")))
@@ -426,10 +426,7 @@ impl ClientBuilder {
             .max_idle_connections(self.max_idle_connections)
             .max_idle_connections_per_host(self.max_idle_connections)
             .proxy(proxy);
-        let config = match tls {
-            Some(tls) => config.tls_config(tls),
-            None => config,
-        };
+        let config = self.tls.apply(config)?;
         let lookup = Lookup::new(self.resolve, self.dns_resolver);
         let agent = lookup.agent(config.build());
         Ok(Client {

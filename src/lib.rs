@@ -1,5 +1,6 @@
 //! A blocking, synchronous client for [Losant](https://www.losant.com)'s
-//! REST API, starting with the user API token resources.
+//! REST API, starting with the API token resources of every owner: the
+//! signed-in user, applications and instances.
 //!
 //! It is for scripts, command-line tools and programs without an async
 //! runtime: each call sends one HTTP request on the calling thread and
@@ -66,6 +67,37 @@
 //!
 //! // DELETE /me/tokens/{id}
 //! assert!(client.send(DeleteToken::new(&created.id))?.success);
+//! # Ok(()) }
+//! ```
+//!
+//! # Application and instance tokens
+//!
+//! The same five requests act on an application's tokens with
+//! `.application(id)` and on an instance's with `.instance(id)`; without
+//! either they act on the signed-in user's (`/me`). Application tokens are
+//! what devices, gateways and integrations authenticate with.
+//!
+//! ```
+//! use losant_rest::schema::{ApiTokenPost, OwnerType};
+//! use losant_rest::tokens::{CreateToken, ListTokens};
+//!
+//! # fn main() -> losant_rest::Result<()> {
+//! # let fake = losant_rest::fake::FakeLosant::start();
+//! # let client = losant_rest::Client::builder().access_token(fake.access_token()).base_url(fake.url()).build()?;
+//! let app = "575ec8687ae143cd83dc4a97";
+//! let created = client.send(
+//!     CreateToken::new(ApiTokenPost::new("gateway").scope(["all.Device"])).application(app),
+//! )?;
+//! assert_eq!(created.owner_type, Some(OwnerType::Application));
+//! assert_eq!(created.application_id.as_deref(), Some(app));
+//!
+//! // Owners never see each other's tokens.
+//! assert_eq!(client.send(ListTokens::new())?.items.len(), 0);
+//! let names: Vec<String> = client
+//!     .paginate(ListTokens::new().application(app))
+//!     .map(|t| t.map(|t| t.name))
+//!     .collect::<Result<_, _>>()?;
+//! assert_eq!(names, ["gateway"]);
 //! # Ok(()) }
 //! ```
 //!
@@ -144,6 +176,50 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Names, HTTPS and proxies
+//!
+//! The client looks a host name up once for each new connection and never
+//! for a request that reuses a kept-alive one, so a script's calls cost one
+//! round trip each and keep working through a DNS outage.
+//! [`ClientBuilder::resolve`] maps a name to an address without DNS, like
+//! curl's `--resolve`, while TLS still checks the certificate against the
+//! name; [`ClientBuilder::add_root_certificates`] trusts a private CA (a
+//! TLS-inspecting proxy, a private deployment) in addition to the built-in
+//! roots. A certificate that is not trusted, has expired or names another
+//! host fails at once with [`Error::is_tls`], before any HTTP request is
+//! sent.
+//!
+//! ```
+//! # #[cfg(feature = "rustls")] {
+//! use std::net::SocketAddr;
+//! use losant_rest::fake::FakeLosant;
+//! use losant_rest::tokens::ListTokens;
+//!
+//! let fake = FakeLosant::builder().tls(true).start().unwrap(); // HTTPS, with a test CA
+//! let client = losant_rest::Client::builder()
+//!     .access_token(fake.access_token())
+//!     .base_url(format!("https://api.losant.test:{}", fake.port()))
+//!     .resolve("api.losant.test", SocketAddr::from(([127, 0, 0, 1], fake.port())))
+//!     .add_root_certificates(FakeLosant::ca_pem())
+//!     .build()
+//!     .unwrap();
+//! client.send(ListTokens::new()).unwrap();
+//!
+//! // Without the CA, the handshake fails and nothing is sent.
+//! let strict = losant_rest::Client::builder()
+//!     .access_token(fake.access_token())
+//!     .base_url(format!("https://api.losant.test:{}", fake.port()))
+//!     .resolve("api.losant.test", SocketAddr::from(([127, 0, 0, 1], fake.port())))
+//!     .build()
+//!     .unwrap();
+//! assert!(strict.send(ListTokens::new()).unwrap_err().is_tls());
+//! assert_eq!(fake.request_count(), 1);
+//! # }
+//! ```
+//!
+//! Proxies come from `ALL_PROXY`, `HTTPS_PROXY` and `HTTP_PROXY` unless
+//! [`ClientBuilder::proxy`] or [`ClientBuilder::no_proxy`] says otherwise.
+//!
 //! # Pagination
 //!
 //! [`Client::paginate`] walks every page lazily, holding one page at a time,
@@ -175,7 +251,7 @@
 //!
 //! ```toml
 //! [dev-dependencies]
-//! losant-rest = { version = "0.1", features = ["fake"] }
+//! losant-rest = { version = "0.2", features = ["fake"] }
 //! ```
 //!
 //! ```
@@ -202,14 +278,21 @@
 //!
 //! # Features
 //!
-//! - `rustls` (default): TLS with rustls and the webpki roots.
-//! - `native-tls`: TLS with the platform's library instead (build with
-//!   `default-features = false`; when both are enabled, rustls is used).
-//!   With neither TLS feature, the client speaks plain `http://` only, and
-//!   [`ClientBuilder::build`] refuses an `https://` base URL.
+//! - `rustls` (default): TLS with rustls and Mozilla's roots, bundled.
+//! - `native-tls`: TLS with the platform's library instead, trusting the
+//!   platform's certificate store (build with `default-features = false`;
+//!   when both are enabled, rustls is used). With neither TLS feature, the
+//!   client speaks plain `http://` only, and [`ClientBuilder::build`]
+//!   refuses an `https://` base URL.
+//! - `platform-verifier`: [`RootStore::Platform`] with rustls, the
+//!   operating system's certificate store.
 //! - `gzip` (default): asks for gzip and decompresses transparently; the
 //!   response size limit applies to the decompressed body.
-//! - `fake`: [`fake::FakeLosant`], a fake Losant server for tests.
+//! - `fake`: [`fake::FakeLosant`], a fake Losant server for tests, over
+//!   HTTPS too when `rustls` is on.
+//! - `cli`: builds the `losant-tokens` command-line tool
+//!   (`cargo install losant-rest --features cli`); the library never needs
+//!   it.
 //!
 //! # Logging
 //!

@@ -10,11 +10,10 @@ use std::time::{Duration, Instant, SystemTime};
 
 use ureq::http::{self, HeaderName, HeaderValue, header};
 
-use crate::client::Inner;
 use crate::error::{ApiError, DecodeError, Error, Result, TransportKind, UnexpectedStatus};
 use crate::lookup::LookupFailed;
 use crate::request::{Headers, Method, Request, build_url};
-use crate::retry::{Retries, Sent, retry_after};
+use crate::retry::{Policy, Retries, Sent, retry_after};
 use crate::secret::AccessToken;
 
 /// The most the client reserves up front for a body on the word of its
@@ -30,6 +29,18 @@ const RESERVED_HEADERS: [HeaderName; 5] = [
     header::HOST,
     header::TRANSFER_ENCODING,
 ];
+
+/// What every clone of a client shares, and every exchange needs.
+pub(crate) struct Inner {
+    pub(crate) agent: ureq::Agent,
+    pub(crate) base_url: String,
+    pub(crate) accept_version: HeaderValue,
+    pub(crate) user_agent: HeaderValue,
+    pub(crate) timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) policy: Policy,
+    pub(crate) max_response_size: u64,
+}
 
 /// A request ready to go: nothing about it is computed again on a retry.
 #[derive(Debug)]
@@ -79,10 +90,16 @@ pub(crate) fn prepare<R: Request + ?Sized>(inner: &Inner, request: &R) -> Result
         ),
         (header::USER_AGENT, inner.user_agent.clone()),
     ];
-    let mut own = Vec::new();
     if let Some(domain) = &request.params().losant_domain {
-        own.push(("losantdomain".to_owned(), domain.clone()));
+        let value = HeaderValue::from_str(domain).map_err(|_| {
+            Error::invalid(
+                "losantdomain",
+                "the value of `losantdomain` cannot be sent as a header",
+            )
+        })?;
+        headers.push((HeaderName::from_static("losantdomain"), value));
     }
+    let mut own = Vec::new();
     request.headers(&mut Headers::new(&mut own));
     // The request's first value of a header the client also sets replaces
     // the client's; later values are added, as written.
@@ -97,13 +114,8 @@ pub(crate) fn prepare<R: Request + ?Sized>(inner: &Inner, request: &R) -> Result
             ));
         }
         let value = HeaderValue::from_str(&value).map_err(|_| {
-            let field = if name == "losantdomain" {
-                "losantdomain"
-            } else {
-                "headers"
-            };
             Error::invalid(
-                field,
+                "headers",
                 format!("the value of `{name}` cannot be sent as a header"),
             )
         })?;

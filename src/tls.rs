@@ -4,6 +4,9 @@
 
 use std::fmt;
 
+use ureq::config::ConfigBuilder;
+use ureq::typestate::AgentScope;
+
 use crate::error::{Error, Result};
 
 /// The built-in roots that server certificates are checked against; see
@@ -42,21 +45,28 @@ impl TlsSettings {
         self.pems.push(pem.to_vec());
     }
 
-    /// The TLS configuration for the agent; `None` where ureq's defaults
-    /// fit (and in a build without TLS, where none is needed).
+    /// Sets up the agent's TLS; in a build without TLS, refuses any TLS
+    /// setting.
     #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
-    pub(crate) fn build(&self) -> Result<Option<ureq::tls::TlsConfig>> {
+    pub(crate) fn apply(
+        &self,
+        config: ConfigBuilder<AgentScope>,
+    ) -> Result<ConfigBuilder<AgentScope>> {
         if self.store.is_some() || !self.pems.is_empty() {
             return Err(Error::config(
                 "TLS settings need a TLS feature (`rustls` or `native-tls`)",
             ));
         }
-        Ok(None)
+        Ok(config)
     }
 
-    /// The TLS configuration for the agent.
+    /// Sets up the agent's TLS: the provider the features give, and the
+    /// roots.
     #[cfg(any(feature = "rustls", feature = "native-tls"))]
-    pub(crate) fn build(&self) -> Result<Option<ureq::tls::TlsConfig>> {
+    pub(crate) fn apply(
+        &self,
+        config: ConfigBuilder<AgentScope>,
+    ) -> Result<ConfigBuilder<AgentScope>> {
         use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
 
         let provider = if cfg!(feature = "rustls") {
@@ -99,7 +109,7 @@ impl TlsSettings {
                 RootCerts::PlatformVerifier
             }
         };
-        Ok(Some(
+        Ok(config.tls_config(
             TlsConfig::builder()
                 .provider(provider)
                 .root_certs(roots)

@@ -61,6 +61,18 @@ pub enum Owner {
 }
 
 impl Owner {
+    /// The application with ID `id`.
+    #[must_use]
+    pub fn application(id: impl Into<String>) -> Owner {
+        Owner::Application(id.into())
+    }
+
+    /// The instance with ID `id`.
+    #[must_use]
+    pub fn instance(id: impl Into<String>) -> Owner {
+        Owner::Instance(id.into())
+    }
+
     /// Writes the owner's token collection, such as `/me/tokens`.
     fn collection(&self, path: &mut Path<'_>) {
         match self {
@@ -146,10 +158,15 @@ macro_rules! shared_params {
     };
 }
 
-/// `GET /me/tokens`: one page of the user's API tokens.
+/// `GET …/tokens`: one page of an owner's API tokens.
 ///
-/// Scopes: `all.User`, `all.User.read`, `userApiTokens.*` or
-/// `userApiTokens.get`.
+/// Scopes, any one of:
+/// - user: `all.User`, `all.User.read`, `userApiTokens.*`, `userApiTokens.get`;
+/// - application: `all.Application`, `all.Application.read`,
+///   `all.Organization`, `all.Organization.read`, `all.User`,
+///   `all.User.read`, `applicationApiTokens.*`, `applicationApiTokens.get`;
+/// - instance: `all.Instance`, `all.Instance.read`, `all.User`,
+///   `all.User.read`, `instanceApiTokens.*`, `instanceApiTokens.get`.
 ///
 /// Answers [`ApiTokens`]. To walk every page, hand it to
 /// [`Client::paginate`](crate::Client::paginate).
@@ -303,10 +320,16 @@ impl Request for ListTokens {
     }
 }
 
-/// `POST /me/tokens`: creates a token. The answer is the only one that
+/// `POST …/tokens`: creates a token. The answer is the only one that
 /// carries the secret [`ApiToken::token`].
 ///
-/// Scopes: `all.User`, `userApiTokens.*` or `userApiTokens.post`.
+/// Scopes, any one of:
+/// - user: `all.User`, `userApiTokens.*`, `userApiTokens.post` (Losant
+///   refuses OAuth access tokens here whatever their scopes);
+/// - application: `all.Application`, `all.Organization`, `all.User`,
+///   `applicationApiTokens.*`, `applicationApiTokens.post`;
+/// - instance: `all.Instance`, `all.User`, `instanceApiTokens.*`,
+///   `instanceApiTokens.post`.
 ///
 /// Answers [`ApiToken`] (HTTP 201). It is never retried once it may have
 /// reached the server, so a token is never created twice by the client.
@@ -369,10 +392,15 @@ impl Request for CreateToken {
     }
 }
 
-/// `GET /me/tokens/{apiTokenId}`: one token (without its secret).
+/// `GET …/tokens/{apiTokenId}`: one token (without its secret).
 ///
-/// Scopes: `all.User`, `all.User.read`, `userApiToken.*` or
-/// `userApiToken.get`.
+/// Scopes, any one of:
+/// - user: `all.User`, `all.User.read`, `userApiToken.*`, `userApiToken.get`;
+/// - application: `all.Application`, `all.Application.read`,
+///   `all.Organization`, `all.Organization.read`, `all.User`,
+///   `all.User.read`, `applicationApiToken.*`, `applicationApiToken.get`;
+/// - instance: `all.Instance`, `all.Instance.read`, `all.User`,
+///   `all.User.read`, `instanceApiToken.*`, `instanceApiToken.get`.
 ///
 /// Answers [`ApiToken`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -417,10 +445,16 @@ impl Request for GetToken {
     }
 }
 
-/// `PATCH /me/tokens/{apiTokenId}`: changes a token's name, description,
+/// `PATCH …/tokens/{apiTokenId}`: changes a token's name, description,
 /// roles or status.
 ///
-/// Scopes: `all.User`, `userApiToken.*` or `userApiToken.patch`.
+/// Scopes, any one of:
+/// - user: `all.User`, `userApiToken.*`, `userApiToken.patch` (no OAuth
+///   access tokens);
+/// - application: `all.Application`, `all.Organization`, `all.User`,
+///   `applicationApiToken.*`, `applicationApiToken.patch`;
+/// - instance: `all.Instance`, `all.User`, `instanceApiToken.*`,
+///   `instanceApiToken.patch`.
 ///
 /// Answers the updated [`ApiToken`]. It is never retried once it may have
 /// reached the server.
@@ -473,9 +507,15 @@ impl Request for UpdateToken {
     }
 }
 
-/// `DELETE /me/tokens/{apiTokenId}`: deletes a token.
+/// `DELETE …/tokens/{apiTokenId}`: deletes a token.
 ///
-/// Scopes: `all.User`, `userApiToken.*` or `userApiToken.delete`.
+/// Scopes, any one of:
+/// - user: `all.User`, `userApiToken.*`, `userApiToken.delete` (no OAuth
+///   access tokens);
+/// - application: `all.Application`, `all.Organization`, `all.User`,
+///   `applicationApiToken.*`, `applicationApiToken.delete`;
+/// - instance: `all.Instance`, `all.User`, `instanceApiToken.*`,
+///   `instanceApiToken.delete`.
 ///
 /// Answers [`Success`]. A delete is safe to repeat, so it is retried on
 /// transient failures. If an attempt may have been carried out without its
@@ -581,6 +621,94 @@ mod tests {
         assert!(d.body().unwrap().is_none());
         assert_eq!(d.response_when_gone(), Some(Success { success: true }));
         assert!(GetToken::new(ID).response_when_gone().is_none());
+    }
+
+    #[test]
+    fn every_request_goes_to_its_owner() {
+        const APP: &str = "575ec8687ae143cd83dc4a97";
+        const INST: &str = "575ecf887ae143cd83dc4aa2";
+        let q = "?_actions=false&_links=true&_embedded=true";
+        let owners = [
+            (Owner::Me, "/me/tokens".to_owned()),
+            (
+                Owner::Application(APP.into()),
+                format!("/applications/{APP}/tokens"),
+            ),
+            (
+                Owner::Instance(INST.into()),
+                format!("/instances/{INST}/tokens"),
+            ),
+        ];
+        for (owner, collection) in owners {
+            let one = format!("{collection}/{ID}{q}");
+            let all = format!("{collection}{q}");
+            let list = ListTokens::new().owner(owner.clone());
+            assert_eq!(build_url("", &list), all);
+            assert!(list.validate().is_ok());
+            let create = CreateToken::new(ApiTokenPost::new("n")).owner(owner.clone());
+            assert_eq!(build_url("", &create), all);
+            let get = GetToken::new(ID).owner(owner.clone());
+            assert_eq!(build_url("", &get), one);
+            let update = UpdateToken::new(ID, ApiTokenPatch::new()).owner(owner.clone());
+            assert_eq!(build_url("", &update), one);
+            let delete = DeleteToken::new(ID).owner(owner);
+            assert_eq!(build_url("", &delete), one);
+        }
+        assert_eq!(
+            ListTokens::new().application(APP),
+            ListTokens::new().owner(Owner::Application(APP.into()))
+        );
+        assert_eq!(
+            GetToken::new(ID).instance(INST),
+            GetToken::new(ID).owner(Owner::Instance(INST.into()))
+        );
+    }
+
+    #[test]
+    fn owner_ids_are_checked_before_anything_else() {
+        let field = |r: Result<()>| match r {
+            Err(crate::Error::InvalidRequest(e)) => e.field().to_owned(),
+            other => panic!("expected InvalidRequest, got {other:?}"),
+        };
+        assert_eq!(
+            field(ListTokens::new().application("x").validate()),
+            "applicationId"
+        );
+        assert_eq!(
+            field(DeleteToken::new("bad").instance("y").validate()),
+            "instanceId"
+        );
+        assert_eq!(
+            field(
+                CreateToken::new(ApiTokenPost::new(""))
+                    .application("z")
+                    .validate()
+            ),
+            "applicationId"
+        );
+    }
+
+    #[test]
+    fn a_filter_without_a_field_filters_by_name() {
+        let q = "?_actions=false&_links=true&_embedded=true";
+        assert_eq!(
+            build_url("", &ListTokens::new().filter("ci-*")),
+            format!("/me/tokens{q}&filterField=name&filter=ci-%2A")
+        );
+        assert_eq!(
+            build_url(
+                "",
+                &ListTokens::new()
+                    .filter("inactive")
+                    .filter_field(FilterField::Status)
+            ),
+            format!("/me/tokens{q}&filterField=status&filter=inactive")
+        );
+        // A field without a filter is sent as set: the server ignores it.
+        assert_eq!(
+            build_url("", &ListTokens::new().filter_field(FilterField::Status)),
+            format!("/me/tokens{q}&filterField=status")
+        );
     }
 
     #[test]

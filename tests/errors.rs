@@ -48,8 +48,10 @@ fn not_found_keeps_type_message_and_body() {
 #[test]
 fn server_validation_errors_are_api_errors() {
     let (_fake, client) = setup();
-    // Losant documents no perPage maximum, but a page of nothing is refused.
-    let err = client.send(ListTokens::new().per_page(0)).unwrap_err();
+    let bogus = losant_rest::tokens::SortField::Unknown("bogus".into());
+    let err = client
+        .send(ListTokens::new().sort_field(bogus))
+        .unwrap_err();
     let api = err.api().unwrap();
     assert_eq!((api.status, api.kind.as_deref()), (400, Some("Validation")));
 }

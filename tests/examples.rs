@@ -2,8 +2,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use common::example;
 use losant_rest::Client;
@@ -81,19 +80,7 @@ fn the_tour_rejects_unknown_arguments() {
 
 #[test]
 fn the_fake_server_example_serves_until_killed() {
-    let mut child = Command::new(example("fake_server"))
-        .args(["--token", "cli-token", "--seed", "4"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start fake_server");
-    let mut first = String::new();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    stdout.read_line(&mut first).unwrap();
-    let url = first
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-        .to_owned();
+    let (mut child, url) = common::spawn_fake_server(["--token", "cli-token", "--seed", "4"]);
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     let client = Client::builder()
         .access_token("cli-token")
@@ -112,4 +99,42 @@ fn the_fake_server_example_serves_until_killed() {
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
+}
+
+#[cfg(feature = "rustls")]
+#[test]
+fn the_fake_server_example_serves_https_and_writes_its_ca() {
+    let ca_file = std::env::temp_dir().join(format!("fake-server-ca-{}.pem", std::process::id()));
+    let (mut child, url) = common::spawn_fake_server([
+        "--seed".as_ref(),
+        "2".as_ref(),
+        "--tls".as_ref(),
+        "--ca-out".as_ref(),
+        ca_file.as_os_str(),
+    ]);
+    let ca = std::fs::read_to_string(&ca_file);
+    let _ = std::fs::remove_file(&ca_file);
+    let answer = ca.as_ref().ok().map(|ca| {
+        let root = ureq::tls::Certificate::from_pem(ca.as_bytes()).unwrap();
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .proxy(None)
+            .ip_family(ureq::config::IpFamily::Ipv4Only)
+            .tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::new_with_certs(&[root]))
+                    .build(),
+            )
+            .build()
+            .into();
+        agent
+            .get(format!("{url}/me/tokens"))
+            .header("Authorization", "Bearer fake-losant-access-token")
+            .call()
+            .map(|r| r.status().as_u16())
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(url.starts_with("https://localhost:"), "{url}");
+    assert_eq!(ca.unwrap(), FakeLosant::ca_pem());
+    assert_eq!(answer.unwrap().unwrap(), 200);
 }

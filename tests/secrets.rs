@@ -111,6 +111,7 @@ fn no_secret_in_any_output_or_log_line() {
     // Credentials in a proxy or base URL, and a secret pasted as an ID.
     let with_proxy = Client::builder()
         .access_token(SENTINEL)
+        .base_url("http://api.losant.test")
         .proxy(format!("http://user:{SECRET}@127.0.0.1:3128"));
     all_forms("builder with a proxy", &with_proxy);
     all_forms("client with a proxy", &with_proxy.build().unwrap());

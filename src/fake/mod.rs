@@ -376,7 +376,7 @@ impl FakeLosant {
     /// Adds `n` tokens for the user; see [`seed_for`](Self::seed_for).
     #[allow(clippy::must_use_candidate)] // ignoring the ids is fine
     pub fn seed(&self, n: usize) -> Vec<String> {
-        self.seed_for(&Owner::User, n)
+        self.seed_for(&Owner::Me, n)
     }
 
     /// Adds `n` tokens for `owner` named `seeded-token-0000`,
@@ -394,7 +394,7 @@ impl FakeLosant {
     /// Stores a token for the user; see [`insert_for`](Self::insert_for).
     #[allow(clippy::must_use_candidate)] // ignoring the id is fine
     pub fn insert(&self, token: Value) -> String {
-        self.insert_for(&Owner::User, token)
+        self.insert_for(&Owner::Me, token)
     }
 
     /// Stores a token object for `owner` as given (e.g. with unknown fields
@@ -410,7 +410,7 @@ impl FakeLosant {
     /// How many tokens the user has.
     #[must_use]
     pub fn token_count(&self) -> usize {
-        self.token_count_for(&Owner::User)
+        self.token_count_for(&Owner::Me)
     }
 
     /// How many tokens `owner` has.
@@ -463,8 +463,9 @@ impl FakeLosant {
     /// requests pass untouched.
     ///
     /// The path is matched without the query and without the
-    /// [path prefix](FakeLosantBuilder::path_prefix), still percent-encoded,
-    /// and a trailing `/` is ignored. In the glob, `*` matches any run of
+    /// [path prefix](FakeLosantBuilder::path_prefix) (a path outside the
+    /// prefix is matched whole), still percent-encoded, and a trailing `/` is
+    /// ignored. In the glob, `*` matches any run of
     /// characters within one path segment and `**` any run across segments:
     /// `"/me/tokens/*"` matches every single user token,
     /// `"/applications/*/tokens"` every application's collection, `"**"`

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use super::server::{Request, Response, error, form_pairs, json_response, percent_decode};
-use super::store::{Owner, new_secret};
+use super::store::{Owner, OwnerExt, new_secret};
 use super::validate::validate_body;
 use super::version::{OWNER_IDS, accepts_version};
 use super::{Shared, lock};
@@ -71,7 +71,7 @@ fn accepted_scopes(owner: &Owner, action: Action) -> Vec<String> {
             "applicationApiToken",
         ),
         Owner::Instance(_) => ("all.Instance", "instanceApiTokens", "instanceApiToken"),
-        Owner::User => ("all.User", "userApiTokens", "userApiToken"),
+        Owner::Me => ("all.User", "userApiTokens", "userApiToken"),
     };
     let read = matches!(action, Action::List | Action::Get);
     let mut broad = vec![all.to_owned()];
@@ -86,7 +86,7 @@ fn accepted_scopes(owner: &Owner, action: Action) -> Vec<String> {
         }
     }
     // A user's token reaches whatever that user may reach.
-    if !matches!(owner, Owner::User) {
+    if !matches!(owner, Owner::Me) {
         broad.push("all.User".into());
         if read {
             broad.push("all.User.read".into());
@@ -114,7 +114,7 @@ fn parse_route(shared: &Shared, path: &str) -> Option<(Owner, Option<String>)> {
     };
     let segments: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
     let (owner, rest) = match segments.as_slice() {
-        ["me", rest @ ..] => (Owner::User, rest),
+        ["me", rest @ ..] => (Owner::Me, rest),
         ["applications", id, rest @ ..] => (Owner::application(percent_decode(id)), rest),
         ["instances", id, rest @ ..] if shared.api_version >= OWNER_IDS => {
             (Owner::instance(percent_decode(id)), rest)
@@ -434,7 +434,7 @@ mod tests {
             assert!(list.iter().any(|x| x == s), "{s}");
         }
         assert_eq!(list.len(), 8);
-        let delete = accepted_scopes(&Owner::User, Action::Delete);
+        let delete = accepted_scopes(&Owner::Me, Action::Delete);
         assert_eq!(
             delete,
             ["all.User", "userApiToken.*", "userApiToken.delete"]

@@ -12,64 +12,54 @@ use serde_json::{Map, Value, json};
 /// created token.
 pub(super) const USER_ID: &str = "5f1e2d3c4b5a69788796a5b4";
 
-/// Whose tokens a request or a test hook is about.
+/// Whose tokens a request or a test hook is about: the client's own
+/// [`tokens::Owner`](crate::tokens::Owner), so that a test names an owner
+/// the way the request it checks does.
 ///
 /// The fake accepts any well-formed application or instance ID; each starts
 /// with no tokens. IDs compare case-insensitively, as Losant's do.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Owner {
-    /// The signed-in user: `/me/tokens`.
-    User,
-    /// An application: `/applications/{applicationId}/tokens`.
-    Application(String),
-    /// An instance: `/instances/{instanceId}/tokens`.
-    Instance(String),
+pub use crate::tokens::Owner;
+
+/// The fake's view of an owner: how it keys its store and what it answers.
+pub(super) trait OwnerExt {
+    fn normalized(&self) -> Owner;
+    fn kind(&self) -> &'static str;
+    fn id(&self) -> &str;
+    fn collection_path(&self) -> String;
+    fn describe(&self, into: &mut Map<String, Value>, owner_ids: bool);
 }
 
-impl Owner {
-    /// The application with this ID.
-    #[must_use]
-    pub fn application(id: impl Into<String>) -> Owner {
-        Owner::Application(id.into())
-    }
-
-    /// The instance with this ID.
-    #[must_use]
-    pub fn instance(id: impl Into<String>) -> Owner {
-        Owner::Instance(id.into())
-    }
-
+impl OwnerExt for Owner {
     /// The same owner with its ID lower-cased, the form the store keys on.
-    pub(super) fn normalized(&self) -> Owner {
+    fn normalized(&self) -> Owner {
         match self {
-            Owner::User => Owner::User,
+            Owner::Me => Owner::Me,
             Owner::Application(id) => Owner::Application(id.to_ascii_lowercase()),
             Owner::Instance(id) => Owner::Instance(id.to_ascii_lowercase()),
         }
     }
 
     /// Losant's `ownerType`.
-    pub(super) fn kind(&self) -> &'static str {
+    fn kind(&self) -> &'static str {
         match self {
-            Owner::User => "user",
+            Owner::Me => "user",
             Owner::Application(_) => "application",
             Owner::Instance(_) => "instance",
         }
     }
 
     /// Losant's `ownerId`.
-    pub(super) fn id(&self) -> &str {
+    fn id(&self) -> &str {
         match self {
-            Owner::User => USER_ID,
+            Owner::Me => USER_ID,
             Owner::Application(id) | Owner::Instance(id) => id,
         }
     }
 
     /// The path of the owner's token collection.
-    pub(super) fn collection_path(&self) -> String {
+    fn collection_path(&self) -> String {
         match self {
-            Owner::User => "/me/tokens".to_owned(),
+            Owner::Me => "/me/tokens".to_owned(),
             Owner::Application(id) => format!("/applications/{id}/tokens"),
             Owner::Instance(id) => format!("/instances/{id}/tokens"),
         }
@@ -77,12 +67,12 @@ impl Owner {
 
     /// Adds `ownerId`, `ownerType` and, when the API version has them
     /// (`owner_ids`), `applicationId` or `instanceId` to a token or a list.
-    pub(super) fn describe(&self, into: &mut Map<String, Value>, owner_ids: bool) {
+    fn describe(&self, into: &mut Map<String, Value>, owner_ids: bool) {
         into.insert("ownerId".into(), json!(self.id()));
         into.insert("ownerType".into(), json!(self.kind()));
         if owner_ids {
             match self {
-                Owner::User => {}
+                Owner::Me => {}
                 Owner::Application(id) => {
                     into.insert("applicationId".into(), json!(id));
                 }
@@ -151,12 +141,12 @@ impl Store {
 
     /// A token with this id, whoever owns it; the user's first.
     pub(super) fn find_any(&self, id: &str) -> Option<&Map<String, Value>> {
-        self.tokens(&Owner::User)
+        self.tokens(&Owner::Me)
             .iter()
             .chain(
                 self.owners
                     .iter()
-                    .filter(|(o, _)| **o != Owner::User)
+                    .filter(|(o, _)| **o != Owner::Me)
                     .flat_map(|(_, t)| &t.tokens),
             )
             .find(|t| has_id(t, id))
@@ -253,7 +243,7 @@ fn new_token(
     owner_ids: bool,
 ) -> Map<String, Value> {
     let all = match owner {
-        Owner::User => "all.User",
+        Owner::Me => "all.User",
         Owner::Application(_) => "all.Application",
         Owner::Instance(_) => "all.Instance",
     };

@@ -1,0 +1,100 @@
+//! Requests of your own through the public `Request` trait: the headers a
+//! request may replace, the ones it may not, and sending by reference.
+
+mod common;
+
+use common::setup;
+use losant_rest::Error;
+use losant_rest::request::{Headers, Method, Params, Path, Request};
+
+/// `GET /me/tokens` with headers of the test's choosing.
+struct WithHeaders {
+    headers: Vec<(&'static str, &'static str)>,
+    params: Params,
+}
+
+impl WithHeaders {
+    fn new(headers: &[(&'static str, &'static str)]) -> Self {
+        WithHeaders {
+            headers: headers.to_vec(),
+            params: Params::new(),
+        }
+    }
+}
+
+impl Request for WithHeaders {
+    type Response = serde_json::Value;
+
+    fn method(&self) -> Method {
+        Method::Get
+    }
+
+    fn path(&self, path: &mut Path<'_>) {
+        path.push("/me/tokens");
+    }
+
+    fn headers(&self, headers: &mut Headers<'_>) {
+        for (name, value) in &self.headers {
+            headers.insert(name, value);
+        }
+    }
+
+    fn params(&self) -> &Params {
+        &self.params
+    }
+}
+
+#[test]
+fn a_request_replaces_the_clients_own_headers() {
+    let (fake, client) = setup();
+    let mut request = WithHeaders::new(&[
+        ("Accept-Version", "^1.31.0"),
+        ("user-agent", "my-script/2"),
+        ("LosantDomain", "example.com"),
+        ("x-trace", "1"),
+        ("x-trace", "2"),
+    ]);
+    request.params.losant_domain = Some("from-params.example".into());
+    client.send(&request).unwrap();
+    let seen = &fake.requests()[0];
+    let all = |name: &str| -> Vec<&str> {
+        seen.headers
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    };
+    assert_eq!(all("accept-version"), ["^1.31.0"]);
+    assert_eq!(all("user-agent"), ["my-script/2"]);
+    assert_eq!(all("losantdomain"), ["example.com"]);
+    assert_eq!(all("accept"), ["application/json"]);
+    assert_eq!(all("x-trace"), ["1", "2"]);
+    assert_eq!(all("authorization").len(), 1);
+}
+
+#[test]
+fn a_request_cannot_set_the_clients_reserved_headers() {
+    let (fake, client) = setup();
+    for name in [
+        "Authorization",
+        "host",
+        "Content-Type",
+        "content-length",
+        "Transfer-Encoding",
+    ] {
+        let err = client.send(WithHeaders::new(&[(name, "x")])).unwrap_err();
+        let Error::InvalidRequest(invalid) = &err else {
+            panic!("expected InvalidRequest for {name}, got {err:?}")
+        };
+        assert_eq!(invalid.field(), "headers");
+        assert!(
+            err.to_string().contains(&name.to_ascii_lowercase()),
+            "{err}"
+        );
+    }
+    for (name, value) in [("bad name", "x"), ("x-ok", "line\nbreak")] {
+        let err = client.send(WithHeaders::new(&[(name, value)])).unwrap_err();
+        assert!(err.is_invalid_request(), "{err:?}");
+    }
+    assert_eq!(fake.request_count(), 0);
+}
