@@ -2,54 +2,111 @@
 //! bare `ureq` in the same run.
 //!
 //! ```text
-//! cargo bench --bench bench -- [--secs N] [--rounds N] [--only SECTION] [--host H]
+//! cargo bench --bench bench -- [--secs N] [--rounds N] [--only SECTION] [--host H] [--rtt-ms N]
 //! ```
 //!
 //! The bench starts its own HTTP/1.1 keep-alive server on 127.0.0.1 (std
-//! only, a thread per connection, canned bodies with `Content-Length`) and
-//! measures:
+//! only, a thread per connection, canned bodies with `Content-Length`),
+//! reached either by IP address or by the host name `--host` (default
+//! `localhost`, which `/etc/hosts` answers), and measures:
 //!
-//! 1. **`token`**: `client.send(GetToken::new(id))` (a ~700-byte token,
-//!    decoded into `ApiToken`) against bare `ureq` sending the same `GET`,
-//!    with the same URL, headers and agent configuration as
-//!    `ClientBuilder::build` sets up, and reading the body into a `Vec`.
-//!    Goal: ours at least 0.9 times as many calls per second. For reference
-//!    (row `ureq-nr`, no goal), also against a bare agent that skips name
-//!    resolution for the IP-literal host: with a global time-out set, ureq
-//!    resolves on a new thread for every request, pooled connection or not,
-//!    and this row shows what that costs.
-//! 2. **`page`**: `client.send(ListTokens::new().per_page(1000))` (a ~670 KB
-//!    page decoded into `ApiTokens`) against bare `ureq` reading the same body
-//!    undecoded. Goal: ratio at least 0.2.
-//! 3. **`decode`**: on the same bytes in memory, the client's decode into
+//! 1. **`token`** (by IP, `127.0.0.1`): `client.send(GetToken::new(id))` (a
+//!    ~700-byte token, decoded into `ApiToken`) against bare `ureq` sending
+//!    the same `GET`, with the same URL, headers and agent configuration as
+//!    `ClientBuilder::build` sets up (30 s global and 10 s connect
+//!    time-outs included), and reading the body into a `Vec`. Goal: ours at
+//!    least 0.9 times as many calls per second. For reference (row
+//!    `ureq-nr`, no goal), also against a bare agent that skips name
+//!    resolution for the IP-literal host: with a time-out set, ureq's
+//!    default resolver resolves on a new thread for every request, pooled
+//!    connection or not, and this row shows what that costs.
+//! 2. **`lookup`** (by name): the same `GetToken`, the server named
+//!    `localhost`. Our client looks a host up only when it opens a
+//!    connection (`src/lookup.rs`), so on a pooled connection it does no
+//!    lookup and starts no thread; bare ureq asks its resolver on every
+//!    request. Goals: ours at least 1.0 times bare ureq with the same
+//!    time-outs (`ureq`: a lookup on a new thread per request), and at least
+//!    0.9 times bare ureq with no time-outs at all (`ureq-nt`: a lookup per
+//!    request on the calling thread).
+//! 3. **`threads`** (by name): threads started per request on a pooled
+//!    connection, for ours, `ureq` and `ureq-nt`. Method: after each side's
+//!    first request (which opens its connection, and may start a thread for
+//!    that lookup), read the kernel's count of tasks created since boot (the
+//!    `processes` line of `/proc/stat`; every `clone`, thread or process,
+//!    adds one) before and after a burst of 1,000 sequential requests; the
+//!    sides take turns, five bursts each, and each side reports its
+//!    smallest count divided by 1,000. The counter is machine-wide, so other
+//!    processes' forks can only add to a burst's count: the smallest is an
+//!    upper bound on the side's own threads, and exact whenever one burst ran
+//!    while nothing else forked (the raw counts are printed). Counting the
+//!    threads alive (`/proc/self/task`, `Threads:` in `/proc/self/status`)
+//!    would miss the short-lived ones. Goal: ours at most 0.01 per request
+//!    (0 expected; bare ureq with time-outs shows 1).
+//! 4. **`page`** (by IP): `client.send(ListTokens::new().per_page(1000))` (a
+//!    ~670 KB page decoded into `ApiTokens`) against bare `ureq` reading the
+//!    same body undecoded. Goal: ratio at least 0.2.
+//! 5. **`decode`**: on the same bytes in memory, the client's decode into
 //!    `ApiTokens` (UTF-8 checked once, then `serde_json::from_str`) against
-//!    `serde_json::from_slice` into `serde_json::Value`. Goal: typed at least twice
-//!    as fast.
-//! 4. **`rss`**: peak resident memory (`VmHWM`) of a child process (this
-//!    binary run again with `--rss-paginate URL` or `--rss-one-page URL`)
-//!    that walks 100,000 tokens with `client.paginate(..per_page(1000))`,
-//!    against one that fetches and holds a single decoded 1000-token page.
-//!    Goals: paginating stays under 3 times the single page, and walking
-//!    100,000 tokens peaks no more than 1.25 times walking 10,000.
+//!    `serde_json::from_slice` into `serde_json::Value`. Goal: typed at least
+//!    twice as fast.
+//! 6. **`rss`** (by name): peak resident memory (`VmHWM`) of a child process
+//!    (this binary run again with `--rss-paginate URL` or `--rss-one-page
+//!    URL`) that walks 100,000 tokens with
+//!    `client.paginate(..per_page(1000))`, against one that fetches and holds
+//!    a single decoded 1000-token page. Goals: paginating peaks at most 3
+//!    times the single page, and walking 100,000 tokens peaks at most 1.1
+//!    times walking 10,000.
+//! 7. **`workflow`**: HTTPS over a realistic path. The crate's fake server
+//!    with TLS (`FakeLosant::builder().tls(true)`, seeded with 100 tokens)
+//!    sits behind a latency relay on 127.0.0.1 (the kernel here has no
+//!    netem): the relay waits one round trip (`--rtt-ms`, default 50)
+//!    before connecting upstream, as a TCP handshake would, then holds every
+//!    chunk for half a round trip in each direction, forwarding each as soon
+//!    as it is due with `TCP_NODELAY` on both sockets (no bandwidth limit, no
+//!    Nagle stalls of its own), and counts the connections it accepts and
+//!    the bytes the server sends on each. A session is five times: list 100
+//!    tokens (one page), create, get, patch, delete: 25 requests, with a new
+//!    client (so a new connection and a full TLS handshake) per session. Our
+//!    client trusts the fake's CA (`add_root_certificates`) and reaches the
+//!    relay by name (`resolve("localhost", relay)`); bare ureq sends the same
+//!    requests by hand to `https://localhost:RELAYPORT`, trusting only that
+//!    CA, with our client's configuration. Each round runs one session per
+//!    side (alternating which goes first); the table shows each side's
+//!    median session: wall time, requests (as the fake counted them), TCP
+//!    connections (as the relay counted them), and the ratio to the floor,
+//!    one round trip per request plus two for the first connection's TCP
+//!    and TLS handshakes (TLS 1.3: one round trip). Each session also
+//!    prints its first request's time and the others' median and maximum (a
+//!    Nagle or delayed-ACK stall would show as a maximum above one round
+//!    trip) and how many requests asked to wait for `100 Continue`. A
+//!    reconnect probe then makes each side's client open a second connection
+//!    (the fake closes one after a response) and reports the round trips of
+//!    the request that reconnected and whether TLS resumed (the server sends
+//!    no certificate chain on a resumed handshake, so far fewer bytes).
+//!    Goals: ours at most 1.1 times the floor, on one connection, and no
+//!    slower than bare ureq (the median of the per-round wall-time ratios at
+//!    most 1.02, which allows for timer noise).
 //!
-//! Each timed section warms both sides up, then runs `--rounds` rounds
-//! (default 3) of `--secs` seconds per side (default 2). Within a round the
-//! two sides take turns in slices of about 100 ms (ABBA order), and the
-//! round's ratio is the median of its per-slice ratios; the section reports
-//! the median of the round ratios. The machine is shared and noisy, which is
-//! why every figure is a ratio taken between neighbouring slices rather than
-//! an absolute rate. The rates in the table are the medians of the rounds'
-//! overall rates.
+//! Each timed section (1, 2, 4, 5) warms both sides up, then runs `--rounds`
+//! rounds (default 3) of `--secs` seconds per side (default 2). Within a
+//! round the two sides take turns in slices of about 100 ms (ABBA order),
+//! and the round's ratio is the median of its per-slice ratios; the section
+//! reports the median of the round ratios. The machine is shared and noisy,
+//! which is why every figure is a ratio taken between neighbouring slices
+//! rather than an absolute rate. The rates in the table are the medians of
+//! the rounds' overall rates.
 //!
 //! A second table gives each timed row's CPU time per call on the calling
 //! thread (from `/proc/thread-self/schedstat`, so it excludes the server
 //! thread and time spent waiting for a core): the steadiest measure of what
 //! our client adds on a busy machine.
 //!
-//! `--only token|page|decode|rss` runs one section (handy under a profiler,
-//! for example `valgrind --tool=callgrind target/release/deps/bench-*
-//! --only token --secs 2 --rounds 1`). The process exits with status 0 even
-//! when a goal is missed; read the `result` column. Linux only (`/proc`).
+//! `--only token|lookup|threads|page|decode|rss|workflow` runs one section
+//! (handy under a profiler, for example `valgrind --tool=callgrind
+//! target/release/deps/bench-* --only token --secs 2 --rounds 1`). The
+//! process exits with status 0 even when a goal is missed; read the
+//! `result` column. Linux only (`/proc`); the workflow needs the `rustls`
+//! feature (on by default) and is skipped without it.
 
 use std::collections::HashMap;
 use std::error::Error;
@@ -508,7 +565,7 @@ fn bench_threads(base: &str, canned: &Canned) -> BenchResult<Vec<Row>> {
         }
         Ok(())
     };
-    let mut sides: [(&str, Box<dyn FnMut() -> BenchResult<()> + '_>); 3] = [
+    let mut sides: [(&str, Side<'_>); 3] = [
         ("ours", Box::new(ours)),
         ("ureq", Box::new(|| bare(&timed))),
         ("ureq-nt", Box::new(|| bare(&untimed))),
@@ -559,6 +616,9 @@ fn bench_threads(base: &str, canned: &Canned) -> BenchResult<Vec<Row>> {
         ),
     ])
 }
+
+/// One side of the `threads` section: one request.
+type Side<'a> = Box<dyn FnMut() -> BenchResult<()> + 'a>;
 
 /// Tasks (processes and threads) the kernel has created since boot, on the
 /// whole machine: the `processes` line of `/proc/stat`. It only ever grows,
