@@ -1119,6 +1119,7 @@ impl Row {
     }
 
     /// Figures given as they are, with a ratio of their own.
+    #[cfg_attr(not(feature = "rustls"), allow(dead_code))]
     fn given(
         name: &'static str,
         other: &'static str,
