@@ -234,6 +234,8 @@ fn parse_args(args: Vec<String>) -> BenchResult<Mode> {
         };
         match flag.as_str() {
             "--help" | "-h" => return Ok(Mode::Help),
+            // What `cargo bench` passes to every bench target.
+            "--bench" => {}
             "--secs" => {
                 let secs: f64 = value()?.parse().map_err(|e| format!("--secs: {e}"))?;
                 if !(secs.is_finite() && secs > 0.0) {
