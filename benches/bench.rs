@@ -64,8 +64,10 @@
 //!    chunk for half a round trip in each direction, forwarding each as soon
 //!    as it is due with `TCP_NODELAY` on both sockets (no bandwidth limit, no
 //!    Nagle stalls of its own), and counts the connections it accepts and
-//!    the bytes the server sends on each. A session is five times: list 100
-//!    tokens (one page), create, get, patch, delete: 25 requests, with a new
+//!    the bytes the server sends on each. A session is five times: list all
+//!    100 tokens (ours with `client.paginate(..per_page(100))`, which should
+//!    stop on `totalCount` after one page; bare ureq with one `GET`), create,
+//!    get, patch, delete: 25 requests, with a new
 //!    client (so a new connection and a full TLS handshake) per session. Our
 //!    client trusts the fake's CA (`add_root_certificates`) and reaches the
 //!    relay by name (`resolve("localhost", relay)`); bare ureq sends the same
@@ -262,8 +264,8 @@ fn parse_args(args: Vec<String>) -> BenchResult<Mode> {
             "--host" => opts.host = value()?,
             "--rtt-ms" => {
                 let ms: f64 = value()?.parse().map_err(|e| format!("--rtt-ms: {e}"))?;
-                if !(ms.is_finite() && ms >= 0.0) {
-                    return Err("--rtt-ms must be a number of milliseconds".into());
+                if !(ms.is_finite() && ms > 0.0) {
+                    return Err("--rtt-ms must be a positive number of milliseconds".into());
                 }
                 opts.rtt = Duration::from_secs_f64(ms / 1000.0);
             }
@@ -1567,11 +1569,18 @@ mod workflow {
         let mut latencies = Vec::new();
         for i in 0..REPEATS {
             let l = &mut latencies;
-            let page = timed(l, || {
-                Ok(client.send(ListTokens::new().per_page(SEEDED as u32))?)
+            // Every token, as a program would list them: the walk should
+            // stop on `totalCount` without asking for an empty page.
+            let listed = timed(l, || {
+                let mut listed = 0;
+                for token in client.paginate(ListTokens::new().per_page(SEEDED as u32)) {
+                    token?;
+                    listed += 1;
+                }
+                Ok(listed)
             })?;
-            if page.items.len() != SEEDED {
-                return Err(format!("listed {} tokens, not {SEEDED}", page.items.len()).into());
+            if listed != SEEDED {
+                return Err(format!("listed {listed} tokens, not {SEEDED}").into());
             }
             let post = ApiTokenPost::new(format!("bench-workflow-{i}")).scope(["all.User.read"]);
             let created = timed(l, || Ok(client.send(CreateToken::new(post))?))?;
