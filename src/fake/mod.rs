@@ -349,8 +349,12 @@ impl FakeLosant {
     fn is_tls(&self) -> bool {
         #[cfg(feature = "rustls")]
         return self.shared.tls.is_some();
+        // Without rustls there is no HTTPS to ask about.
         #[cfg(not(feature = "rustls"))]
-        false
+        {
+            let _ = self;
+            false
+        }
     }
 
     /// The port the fake listens on.
