@@ -16,7 +16,7 @@ Serves a fake Losant API (user, application and instance API tokens) on
   --port N        port to listen on (default 0: a random free port)
   --token T       accepted bearer token (default: fake-losant-access-token)
   --seed N        pre-create N user tokens named seeded-token-0000...
-  --tls           serve HTTPS at https://localhost:PORT with a test certificate
+  --tls           serve HTTPS at https://127.0.0.1:PORT with a test certificate
   --ca-out FILE   with --tls: write the test CA (PEM) that clients must trust to FILE
   --help          print this help";
 

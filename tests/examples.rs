@@ -134,7 +134,7 @@ fn the_fake_server_example_serves_https_and_writes_its_ca() {
     });
     child.kill().unwrap();
     child.wait().unwrap();
-    assert!(url.starts_with("https://localhost:"), "{url}");
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
     assert_eq!(ca.unwrap(), FakeLosant::ca_pem());
     assert_eq!(answer.unwrap().unwrap(), 200);
 }

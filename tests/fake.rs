@@ -671,14 +671,11 @@ mod https {
         let fake = FakeLosant::builder().tls(true).start().unwrap();
         fake.seed(2);
         let url = fake.url();
-        assert_eq!(url, format!("https://localhost:{}", fake.port()));
+        assert_eq!(url, format!("https://127.0.0.1:{}", fake.port()));
         let agent = trusting_only_the_test_ca();
         let a = get(&agent, &fake, &format!("{url}/me/tokens")).unwrap();
         assert_eq!((a.status, a.json["count"].as_u64()), (200, Some(2)));
-        // The certificate also names the address itself.
-        let by_ip = format!("https://127.0.0.1:{}/me/tokens", fake.port());
-        assert_eq!(get(&agent, &fake, &by_ip).unwrap().status, 200);
-        assert_eq!(fake.request_count(), 2);
+        assert_eq!(fake.request_count(), 1);
 
         // Plain HTTP on the TLS port fails the handshake: a connection, no request.
         let before = fake.connection_count();
@@ -689,7 +686,7 @@ mod https {
         let mut sink = Vec::new();
         let _ = s.read_to_end(&mut sink);
         assert_eq!(fake.connection_count(), before + 1);
-        assert_eq!(fake.request_count(), 2);
+        assert_eq!(fake.request_count(), 1);
     }
 
     #[test]

@@ -223,7 +223,7 @@ impl FakeLosantBuilder {
     /// Whether to serve HTTPS with the embedded test certificate (for
     /// `localhost`, `api.losant.test` and `127.0.0.1`, signed by
     /// [`FakeLosant::ca_pem`]); [`FakeLosant::url`] then starts with
-    /// `https://localhost:`. Defaults to false (plain HTTP).
+    /// `https://127.0.0.1:`. Defaults to false (plain HTTP).
     #[cfg(feature = "rustls")]
     #[must_use]
     pub fn tls(mut self, on: bool) -> Self {
@@ -333,17 +333,18 @@ impl FakeLosant {
     }
 
     /// The base URL plus the path prefix if set, no trailing slash:
-    /// `http://127.0.0.1:PORT`, or `https://localhost:PORT` when serving
-    /// HTTPS (the name the test certificate is for; it must resolve to
-    /// 127.0.0.1).
+    /// `http://127.0.0.1:PORT`, or `https://127.0.0.1:PORT` when serving
+    /// HTTPS. The test certificate names the address as well as `localhost`
+    /// and `api.losant.test`, so no name lookup is needed; to use a name,
+    /// map it with [`ClientBuilder::resolve`](crate::ClientBuilder::resolve).
     #[must_use]
     pub fn url(&self) -> String {
-        let base = if self.is_tls() {
-            "https://localhost"
-        } else {
-            "http://127.0.0.1"
-        };
-        format!("{base}:{}{}", self.addr.port(), self.shared.prefix)
+        let scheme = if self.is_tls() { "https" } else { "http" };
+        format!(
+            "{scheme}://127.0.0.1:{}{}",
+            self.addr.port(),
+            self.shared.prefix
+        )
     }
 
     fn is_tls(&self) -> bool {
