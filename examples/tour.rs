@@ -1,4 +1,4 @@
-//! A walk through every user API token action.
+//! A walk through every API token action, and an application's tokens.
 //!
 //! ```text
 //! cargo run --example tour                 # offline, against the built-in fake server
@@ -7,11 +7,12 @@
 //! ```
 //!
 //! Against the real API it lists only, unless `--write` is given; a token it
-//! creates is always deleted again, even when a later step fails.
+//! creates is always deleted again, even when a later step fails. Set
+//! `LOSANT_APPLICATION_ID` to list one of your applications' tokens too.
 
 use std::process::ExitCode;
 
-use losant_rest::fake::FakeLosant;
+use losant_rest::fake::{FakeLosant, Owner};
 use losant_rest::schema::{ApiTokenPatch, ApiTokenPost, SortDirection, SortField, TokenStatus};
 use losant_rest::tokens::{CreateToken, DeleteToken, GetToken, ListTokens, UpdateToken};
 use losant_rest::{Client, Result};
@@ -30,6 +31,9 @@ fn main() -> ExitCode {
         }
     };
     // Keep the fake alive for the whole tour when there is one.
+    let mut application = std::env::var("LOSANT_APPLICATION_ID")
+        .ok()
+        .filter(|id| !id.is_empty());
     let (client, fake, write) = match std::env::var("LOSANT_API_TOKEN") {
         Ok(token) if !token.is_empty() => match Client::from_env() {
             Ok(client) => {
@@ -47,6 +51,8 @@ fn main() -> ExitCode {
         _ => {
             let fake = FakeLosant::start();
             fake.seed(245);
+            let app = application.get_or_insert_with(|| OFFLINE_APPLICATION.to_owned());
+            fake.seed_for(&Owner::application(app.as_str()), 12);
             println!("LOSANT_API_TOKEN is not set, so this tour runs offline against the");
             println!(
                 "built-in fake Losant server at {}, seeded with 245 tokens.",
@@ -60,7 +66,10 @@ fn main() -> ExitCode {
             (client, Some(fake), true)
         }
     };
-    match tour(&client, write) {
+    match tour(&client, write).and_then(|()| match &application {
+        Some(app) => application_tokens(&client, app),
+        None => Ok(()),
+    }) {
         Ok(()) => {
             if let Some(fake) = fake {
                 println!(
@@ -134,6 +143,20 @@ fn tour(client: &Client, write: bool) -> Result<()> {
         }
     }
     result
+}
+
+/// The application the offline tour's fake serves tokens for.
+const OFFLINE_APPLICATION: &str = "575ec8687ae143cd83dc4a97";
+
+fn application_tokens(client: &Client, app: &str) -> Result<()> {
+    println!("\n7. An application's tokens (GET /applications/{app}/tokens)");
+    println!("   the same requests, with .application(id); here, every page of them");
+    let mut names = Vec::new();
+    for token in client.paginate(ListTokens::new().application(app).per_page(5)) {
+        names.push(token?.name);
+    }
+    println!("   {} tokens: {}", names.len(), names.join(", "));
+    Ok(())
 }
 
 fn with_token(client: &Client, created: &losant_rest::schema::ApiToken) -> Result<()> {

@@ -31,10 +31,31 @@ fn the_tour_runs_offline_without_a_token() {
     assert!(stdout.contains("a read never carries it"), "{stdout}");
     assert!(stdout.contains("now inactive"), "{stdout}");
     assert!(stdout.contains("success: true"), "{stdout}");
+    assert!(stdout.contains("12 tokens: seeded-token-0000"), "{stdout}");
     assert!(
         !stdout.contains("fake-secret-"),
         "the secret is never printed: {stdout}"
     );
+}
+
+#[test]
+fn the_tour_lists_the_application_it_is_given() {
+    let fake = FakeLosant::start();
+    let app = "575ec8687ae143cd83dc4a99";
+    fake.seed_for(&losant_rest::fake::Owner::application(app), 3);
+    let out = common::example_command("tour", Some(&fake))
+        .env("LOSANT_APPLICATION_ID", app)
+        .output()
+        .expect("run the tour");
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(stdout.contains("3 tokens: seeded-token-0000"), "{stdout}");
+    let listed = fake
+        .requests()
+        .iter()
+        .filter(|r| r.path == format!("/applications/{app}/tokens"))
+        .count();
+    assert_eq!(listed, 1);
 }
 
 #[test]
