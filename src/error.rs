@@ -143,11 +143,17 @@ impl Error {
         })
     }
 
-    pub(crate) fn transport(kind: TransportKind, message: String) -> Self {
+    /// A transport failure whose message says what failed and whose
+    /// `source`, if any, says why.
+    pub(crate) fn transport(
+        kind: TransportKind,
+        message: String,
+        source: Option<io::Error>,
+    ) -> Self {
         Error::Transport(TransportError {
             kind,
             message,
-            source: None,
+            source,
         })
     }
 }
@@ -431,11 +437,6 @@ pub struct TransportError {
 }
 
 impl TransportError {
-    pub(crate) fn with_source(mut self, source: io::Error) -> Self {
-        self.source = Some(source);
-        self
-    }
-
     /// Whether the response body was larger than the client's
     /// `max_response_size`.
     #[must_use]

@@ -311,16 +311,40 @@ struct Failure {
 
 impl Failure {
     fn before_response(e: ureq::Error, url: &str) -> Self {
+        let host = url
+            .split_once("://")
+            .map_or("", |(_, rest)| rest.split(['/', '?']).next().unwrap_or(""));
+        // Our own lookup's failure and a refused certificate are told apart
+        // here, once; everything else is judged by its I/O error kind.
+        let e = match e {
+            ureq::Error::Io(io) => match io.downcast::<LookupFailed>() {
+                Ok(failed) => {
+                    let message =
+                        format!("could not connect: could not resolve host {}", failed.host);
+                    return Failure {
+                        error: Error::transport(
+                            TransportKind::Connect,
+                            message,
+                            failed.into_cause(),
+                        ),
+                        sent: Sent::No,
+                    };
+                }
+                Err(io) => match tls_failure(&io) {
+                    Some(why) => return Failure::tls(host, &why),
+                    None => ureq::Error::Io(io),
+                },
+            },
+            ureq::Error::Tls(why) => {
+                return Failure::tls(host, &format!("the TLS handshake failed: {why}"));
+            }
+            e => e,
+        };
         let (kind, sent) = match &e {
             ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => {
                 (TransportKind::Connect, Sent::No)
             }
             ureq::Error::Timeout(_) => (TransportKind::Timeout, Sent::Final),
-            ureq::Error::Tls(_) => (TransportKind::Tls, Sent::Final),
-            ureq::Error::Io(io) if lookup_failure(io).is_some() => {
-                (TransportKind::Connect, Sent::No)
-            }
-            ureq::Error::Io(io) if tls_failure(io).is_some() => (TransportKind::Tls, Sent::Final),
             ureq::Error::Io(io) => match io.kind() {
                 // Only a refusal is certain to come from connecting: ureq does
                 // not say in which phase another I/O error happened, and an
@@ -341,8 +365,21 @@ impl Failure {
             _ => (TransportKind::Other, Sent::Final),
         };
         Failure {
-            error: transport_error(kind, e, url),
+            error: transport_error(kind, e, host),
             sent,
+        }
+    }
+
+    /// A refused certificate or a failed handshake: final, since it would
+    /// fail the same way again, and its cause is told in the message.
+    fn tls(host: &str, why: &str) -> Self {
+        Failure {
+            error: Error::transport(
+                TransportKind::Tls,
+                format!("TLS with {host} failed: {why}"),
+                None,
+            ),
+            sent: Sent::Final,
         }
     }
 
@@ -360,10 +397,6 @@ impl Failure {
             sent: Sent::Final,
         }
     }
-}
-
-fn lookup_failure(io: &io::Error) -> Option<&LookupFailed> {
-    io.get_ref()?.downcast_ref::<LookupFailed>()
 }
 
 /// What a TLS failure says, when `io` is one: a certificate that is not
@@ -402,29 +435,10 @@ fn tls_failure(io: &io::Error) -> Option<String> {
 /// The client's error for a ureq failure. The message says what failed; the
 /// I/O error beneath, when there is one, is the `source`, so its text is not
 /// repeated here.
-fn transport_error(kind: TransportKind, e: ureq::Error, url: &str) -> Error {
-    let host = url
-        .split_once("://")
-        .map_or("", |(_, rest)| rest.split(['/', '?']).next().unwrap_or(""));
-    let io = match &e {
-        ureq::Error::Io(io) => Some(io),
-        _ => None,
-    };
+fn transport_error(kind: TransportKind, e: ureq::Error, host: &str) -> Error {
     let message = match (&kind, &e) {
         (TransportKind::TooLarge, ureq::Error::BodyExceedsLimit(limit)) => {
             format!("the response body is larger than the limit of {limit} bytes")
-        }
-        (TransportKind::Connect, _) if io.and_then(lookup_failure).is_some() => {
-            let failed = io
-                .and_then(lookup_failure)
-                .map_or(host, |f| f.host.as_str());
-            format!("could not connect: could not resolve host {failed}")
-        }
-        (TransportKind::Tls, _) => {
-            let why = io
-                .and_then(tls_failure)
-                .unwrap_or_else(|| format!("the TLS handshake failed: {e}"));
-            format!("TLS with {host} failed: {why}")
         }
         (_, ureq::Error::Io(_)) => match kind {
             TransportKind::Timeout => "timed out".to_owned(),
@@ -437,24 +451,9 @@ fn transport_error(kind: TransportKind, e: ureq::Error, url: &str) -> Error {
         (TransportKind::Body, _) => format!("the response body failed: {e}"),
         _ => format!("the request failed: {e}"),
     };
-    let error = Error::transport(kind, message);
-    match (error, e) {
-        // A lookup's or a handshake's cause is told in the message already.
-        (Error::Transport(t), ureq::Error::Io(io))
-            if kind != TransportKind::Tls && lookup_failure(&io).is_none() =>
-        {
-            Error::Transport(t.with_source(io))
-        }
-        (Error::Transport(t), ureq::Error::Io(io)) => match io.into_inner() {
-            Some(inner) => match inner.downcast::<LookupFailed>() {
-                Ok(failed) => match failed.into_cause() {
-                    Some(cause) => Error::Transport(t.with_source(cause)),
-                    None => Error::Transport(t),
-                },
-                Err(_) => Error::Transport(t),
-            },
-            None => Error::Transport(t),
-        },
-        (error, _) => error,
-    }
+    let source = match e {
+        ureq::Error::Io(io) => Some(io),
+        _ => None,
+    };
+    Error::transport(kind, message, source)
 }
