@@ -154,8 +154,8 @@ fn certificates(pem: &[u8]) -> Result<Vec<ureq::tls::Certificate<'static>>> {
 
 /// Whether `der` has the shape of an X.509 certificate: a SEQUENCE of the
 /// to-be-signed SEQUENCE, the signature algorithm SEQUENCE and the
-/// signature BIT STRING, each length exact, and the certificate itself
-/// parses with rustls's verifier where that is built in.
+/// signature BIT STRING, each length exact. The fields inside are left to
+/// the TLS library, which skips a root it cannot use.
 #[cfg(any(feature = "rustls", feature = "native-tls"))]
 fn is_x509(der: &[u8]) -> bool {
     let Some((0x30, body, [])) = der_element(der) else {
