@@ -46,7 +46,7 @@ impl Client {
             Ok(client) => client,
             // The defaults are valid, so only the token can be at fault:
             // keep a client whose requests all report it.
-            Err(_) => Client::builder().build_unusable(),
+            Err(_) => ClientBuilder::unusable(),
         }
     }
 

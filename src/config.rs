@@ -395,13 +395,11 @@ impl ClientBuilder {
         self.build_with()
     }
 
-    /// A client whose every request fails with [`Error::Config`], for
-    /// [`Client::new`] given a token that cannot be sent.
-    pub(crate) fn build_unusable(self) -> Client {
-        let mut builder = self;
-        builder.access_token = None;
-        builder.tls = TlsSettings::default();
-        builder
+    /// A client without a token, whose every request fails with
+    /// [`Error::Config`]: what [`Client::new`] gives for a token that cannot
+    /// be sent.
+    pub(crate) fn unusable() -> Client {
+        ClientBuilder::default()
             .build_with()
             .unwrap_or_else(|_| unreachable!("the default settings are valid"))
     }
