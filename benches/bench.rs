@@ -1541,7 +1541,7 @@ mod workflow {
     fn our_client(fake: &FakeLosant, relay: &Relay) -> BenchResult<Client> {
         Ok(Client::builder()
             .access_token(fake.access_token())
-            .base_url(fake.url())
+            .base_url(format!("https://localhost:{}", relay.addr().port()))
             .resolve("localhost", relay.addr())
             .add_root_certificates(FakeLosant::ca_pem())
             .no_proxy()
