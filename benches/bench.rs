@@ -1593,6 +1593,13 @@ mod workflow {
         Ok(latencies)
     }
 
+    /// A bare request with the headers our client sends on every call.
+    fn signed<B>(request: ureq::RequestBuilder<B>, authorization: &str) -> ureq::RequestBuilder<B> {
+        request
+            .header("accept-version", super::ACCEPT_VERSION)
+            .header("authorization", authorization)
+    }
+
     /// The same session by hand with a bare agent configured as our client,
     /// trusting the fake's CA, and reaching the relay by name.
     fn bare(fake: &FakeLosant, relay: &Relay) -> BenchResult<Vec<Duration>> {
@@ -1613,11 +1620,7 @@ mod workflow {
             let l = &mut latencies;
             let list = format!("{collection}&perPage={SEEDED}");
             let page = timed(l, || {
-                let response = agent
-                    .get(&list)
-                    .header("accept-version", super::ACCEPT_VERSION)
-                    .header("authorization", &authorization)
-                    .call()?;
+                let response = signed(agent.get(&list), &authorization).call()?;
                 check("list", response)
             })?;
             let page: serde_json::Value = serde_json::from_slice(&page)?;
@@ -1626,10 +1629,7 @@ mod workflow {
             }
             let created = timed(l, || {
                 let body = format!(r#"{{"name":"bench-workflow-{i}","scope":["all.User.read"]}}"#);
-                let response = agent
-                    .post(&collection)
-                    .header("accept-version", super::ACCEPT_VERSION)
-                    .header("authorization", &authorization)
+                let response = signed(agent.post(&collection), &authorization)
                     .content_type("application/json")
                     .send(body.as_bytes())?;
                 check("create", response)
@@ -1638,28 +1638,17 @@ mod workflow {
             let id = created["id"].as_str().ok_or("bare create: no id")?;
             let url = one(id);
             timed(l, || {
-                let response = agent
-                    .get(&url)
-                    .header("accept-version", super::ACCEPT_VERSION)
-                    .header("authorization", &authorization)
-                    .call()?;
+                let response = signed(agent.get(&url), &authorization).call()?;
                 check("get", response)
             })?;
             timed(l, || {
-                let response = agent
-                    .patch(&url)
-                    .header("accept-version", super::ACCEPT_VERSION)
-                    .header("authorization", &authorization)
+                let response = signed(agent.patch(&url), &authorization)
                     .content_type("application/json")
                     .send(&br#"{"description":"patched by the benchmark"}"#[..])?;
                 check("patch", response)
             })?;
             timed(l, || {
-                let response = agent
-                    .delete(&url)
-                    .header("accept-version", super::ACCEPT_VERSION)
-                    .header("authorization", &authorization)
-                    .call()?;
+                let response = signed(agent.delete(&url), &authorization).call()?;
                 check("delete", response)
             })?;
         }
