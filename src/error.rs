@@ -102,6 +102,27 @@ impl Error {
         matches!(self, Error::Transport(e) if e.kind == TransportKind::Connect)
     }
 
+    /// Whether the server may have carried the request out although the
+    /// call failed: the question to ask before doing a write again.
+    ///
+    /// `true` for an answer of 500 or more (a gateway's 502 or 504 says
+    /// nothing about what the server behind it did), for a success whose
+    /// body did not decode, and for a time-out or broken connection once the
+    /// request may have been written. `false` when the client knows nothing
+    /// was carried out: a request refused before sending
+    /// ([`Error::InvalidRequest`], [`Error::Config`]), a failed lookup, a
+    /// refused connection, a failed TLS handshake, and every answer from 400
+    /// to 499.
+    #[must_use]
+    pub fn may_have_been_applied(&self) -> bool {
+        match self {
+            Error::Api(e) => e.status >= 500,
+            Error::InvalidRequest(_) | Error::Config(_) => false,
+            Error::Transport(e) => !matches!(e.kind, TransportKind::Connect | TransportKind::Tls),
+            Error::Decode(_) | Error::UnexpectedStatus(_) => true,
+        }
+    }
+
     /// Whether the TLS handshake failed: a certificate that is not trusted,
     /// has expired or names another host. No HTTP request was sent, and the
     /// call is never retried.
