@@ -144,6 +144,50 @@ impl Client {
     pub fn paginate<R: Paginated>(&self, request: R) -> Paginate<R> {
         Paginate::new(self.clone(), request)
     }
+
+    /// Sends every request, at most `concurrency` at once (0 counts as 1),
+    /// each on its own thread and pooled connection, and returns the answers
+    /// in the order of the requests. One failing does not stop the others;
+    /// each answer is in its place. See [`concurrent::map`](crate::concurrent::map)
+    /// for the same with any closure.
+    ///
+    /// ```
+    /// use losant_rest::tokens::GetToken;
+    ///
+    /// # fn main() -> losant_rest::Result<()> {
+    /// # let fake = losant_rest::fake::FakeLosant::start();
+    /// # let client = losant_rest::Client::builder().access_token(fake.access_token()).base_url(fake.url()).build()?;
+    /// let mut ids = fake.seed(5);
+    /// ids.insert(2, "575ec7417ae143cd83dc4a95".into()); // no such token
+    /// let answers = client.send_all(ids.iter().map(GetToken::new), 3);
+    /// assert_eq!(answers.len(), 6);
+    /// assert!(answers[2].as_ref().is_err_and(|e| e.is_not_found()));
+    /// assert_eq!(answers.iter().filter(|a| a.is_ok()).count(), 5);
+    /// # Ok(()) }
+    /// ```
+    pub fn send_all<R, I>(&self, requests: I, concurrency: usize) -> Vec<Result<R::Response>>
+    where
+        I: IntoIterator<Item = R>,
+        R: Request + Send,
+        R::Response: Send,
+    {
+        crate::concurrent::map(requests, concurrency, |request| self.send(request))
+    }
+
+    /// Every token of every owner the access token reaches: the user's, and
+    /// every application's and instance's, read concurrently as `job` says;
+    /// see [`owners`](crate::owners) for an audit in a few lines.
+    ///
+    /// # Errors
+    ///
+    /// Only when nothing can be read at all: a 401 or a client that cannot
+    /// send (any call), or every first call failing. A directory or an owner
+    /// that answers 403, 404, 5xx or fails on the way is reported in
+    /// [`Inventory::errors`](crate::owners::Inventory::errors) and the job
+    /// goes on.
+    pub fn all_tokens(&self, job: &crate::owners::AllTokens) -> Result<crate::owners::Inventory> {
+        crate::owners::run(self, job)
+    }
 }
 
 impl fmt::Debug for Client {

@@ -313,13 +313,62 @@
 // `InvalidRequest`… read better than shortened names.
 #![allow(clippy::module_name_repetitions)]
 
+/// Adds the setters for the parameters every action shares to a request
+/// struct with a `params: Params` field (the token requests add the owner
+/// too, with their own macro in `tokens.rs`).
+macro_rules! params_setters {
+    ($name:ident) => {
+        impl $name {
+            /// Sets the `losantdomain` header, the domain scope of the request
+            /// (rarely needed). Defaults to none, and then the header is not
+            /// sent.
+            #[must_use]
+            pub fn losant_domain(mut self, domain: impl Into<String>) -> Self {
+                self.params.losant_domain = Some(domain.into());
+                self
+            }
+
+            /// Sets the `_actions` query parameter: whether the answer lists
+            /// the actions available on it. Defaults to `false`.
+            #[must_use]
+            pub fn actions(mut self, on: bool) -> Self {
+                self.params.actions = on;
+                self
+            }
+
+            /// Sets the `_links` query parameter: whether the answer carries
+            /// HAL links. Defaults to `true`.
+            #[must_use]
+            pub fn links(mut self, on: bool) -> Self {
+                self.params.links = on;
+                self
+            }
+
+            /// Sets the `_embedded` query parameter: whether the answer embeds
+            /// related resources. Defaults to `true`.
+            #[must_use]
+            pub fn embedded(mut self, on: bool) -> Self {
+                self.params.embedded = on;
+                self
+            }
+        }
+    };
+}
+
+pub mod applications;
 mod client;
+pub mod concurrent;
 mod config;
+pub mod date;
 mod error;
 #[cfg(feature = "fake")]
 pub mod fake;
+pub mod instances;
 mod lookup;
+pub mod me;
+pub mod owners;
 pub mod paginate;
+mod raw;
 pub mod request;
 mod retry;
 mod run;

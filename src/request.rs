@@ -358,6 +358,9 @@ pub(crate) fn json_body<T: serde::Serialize>(body: &T) -> Result<Option<Vec<u8>>
         .map_err(|e| crate::Error::invalid("body", format!("could not be encoded: {e}")))
 }
 
+/// A request to any endpoint, answered as JSON; see [`RawRequest`].
+pub use crate::raw::RawRequest;
+
 #[cfg(test)]
 mod tests {
     use super::*;

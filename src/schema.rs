@@ -583,6 +583,15 @@ impl Success {
     pub(crate) const TRUE: Success = Success { success: true };
 }
 
+// The directories (`GET /applications`, `/instances`, `/me`) and the date
+// helpers on tokens, each in a file of its own.
+mod directories;
+mod time;
+pub use directories::{
+    Application, ApplicationOwnerType, ApplicationSortField, Applications, Instance,
+    InstanceSortField, Instances, Me,
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

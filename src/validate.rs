@@ -1,5 +1,6 @@
 //! Checks made before a request is sent, from Losant's published schemas
-//! only. Limits the schemas do not state (`perPage`, date formats, scope
+//! only: ID patterns, lengths, item counts and the `date-time` format of
+//! `expirationDate`. Limits the schemas do not state (`perPage`, scope
 //! names) are the server's to judge.
 
 use crate::error::{Error, Result};
@@ -69,6 +70,9 @@ pub(crate) fn post(body: &ApiTokenPost) -> Result<()> {
     if let Some(d) = &body.description {
         length("description", d, 0, DESCRIPTION_MAX)?;
     }
+    if let Some(date) = &body.expiration_date {
+        expiration_date(date)?;
+    }
     if let Some(roles) = &body.org_roles {
         org_roles(roles)?;
     }
@@ -84,6 +88,19 @@ pub(crate) fn post(body: &ApiTokenPost) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The schema's `"format": "date-time"`: RFC 3339.
+fn expiration_date(date: &str) -> Result<()> {
+    if crate::date::parse(date).is_some() {
+        Ok(())
+    } else {
+        // Not echoed, like an ID: it is the user's input, of any length.
+        Err(Error::invalid(
+            "expirationDate",
+            "must be an RFC 3339 date-time, such as 2030-01-01T00:00:00.000Z",
+        ))
+    }
 }
 
 pub(crate) fn patch(body: &ApiTokenPatch) -> Result<()> {
@@ -172,6 +189,17 @@ mod tests {
             "scope[2]"
         );
         assert!(post(&ApiTokenPost::new("n").scope(["a".repeat(1024)])).is_ok());
+    }
+
+    #[test]
+    fn expiration_dates_must_be_date_times() {
+        for ok in ["2030-01-01T00:00:00.000Z", "2030-01-01T00:00:00+02:00"] {
+            assert!(post(&ApiTokenPost::new("n").expiration_date(ok)).is_ok());
+        }
+        for bad in ["tomorrow", "2030-01-01", "", "2030-02-30T00:00:00Z"] {
+            let r = post(&ApiTokenPost::new("n").expiration_date(bad));
+            assert_eq!(field(r), "expirationDate", "{bad:?}");
+        }
     }
 
     fn ok_role() -> OrgRole {
