@@ -219,7 +219,10 @@ mod tests {
     #[test]
     fn org_ids_are_checked() {
         for ok in ["", "sandbox", "575ecdf07ae143cd83dc4a9a"] {
-            assert!(ListApplications::new().org_id(ok).validate().is_ok(), "{ok}");
+            assert!(
+                ListApplications::new().org_id(ok).validate().is_ok(),
+                "{ok}"
+            );
         }
         match ListApplications::new().org_id("acme").validate() {
             Err(Error::InvalidRequest(e)) => assert_eq!(e.field(), "orgId"),

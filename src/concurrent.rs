@@ -67,10 +67,7 @@ where
             if stop.load(Ordering::Relaxed) {
                 return;
             }
-            let next = queue
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .next();
+            let next = queue.lock().unwrap_or_else(PoisonError::into_inner).next();
             let Some((i, item)) = next else { return };
             // Stops the others before the panic unwinds this thread.
             let guard = StopOnPanic(&stop);

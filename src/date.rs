@@ -94,9 +94,7 @@ pub fn parse(s: &str) -> Option<SystemTime> {
         _ => return None,
     };
     let days = days_from_civil(i64::from(year), month, day);
-    let secs = days * 86_400
-        + i64::from(hour * 3600 + minute * 60 + second)
-        - offset;
+    let secs = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second) - offset;
     from_unix(secs, nanos)
 }
 

@@ -139,7 +139,6 @@ impl Request for ListInstances {
     fn params(&self) -> &Params {
         &self.params
     }
-
 }
 
 // Against the `Paginated` trait as it is in 0.2; see the notes for 0.3.
@@ -190,5 +189,4 @@ mod tests {
              &filterField=name&filter=my%20%2A%20app"
         );
     }
-
 }

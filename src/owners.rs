@@ -302,7 +302,10 @@ where
     let (more, unknown_rest) = match total {
         Some(total) if total > n && n > 0 => {
             let pages = total.div_ceil(per_page).min(u64::from(u32::MAX));
-            ((1..u32::try_from(pages).unwrap_or(u32::MAX)).collect(), false)
+            (
+                (1..u32::try_from(pages).unwrap_or(u32::MAX)).collect(),
+                false,
+            )
         }
         Some(_) => (Vec::new(), false),
         None => (Vec::new(), n > 0 && n >= per_page),
@@ -435,9 +438,7 @@ pub(crate) fn run(client: &Client, job: &AllTokens) -> Result<Inventory> {
                 }
                 continue;
             }
-            FirstAnswer::Applications(r) => {
-                (r.map(|p| app_page = Some(p)), ListApplications::PATH)
-            }
+            FirstAnswer::Applications(r) => (r.map(|p| app_page = Some(p)), ListApplications::PATH),
             FirstAnswer::Instances(r) => (r.map(|p| inst_page = Some(p)), ListInstances::PATH),
         };
         match result {
@@ -464,8 +465,18 @@ pub(crate) fn run(client: &Client, job: &AllTokens) -> Result<Inventory> {
     // Round 2: the directories' other pages (only past `per_page` owners),
     // one directory after the other to stay within `concurrency`.
     let mut others: Vec<(Owner, String)> = Vec::new();
-    let apps = app_page.map(|p| (ListApplications::PATH, rest_of(client, &applications, p, job.concurrency)));
-    let insts = inst_page.map(|p| (ListInstances::PATH, rest_of(client, &instances, p, job.concurrency)));
+    let apps = app_page.map(|p| {
+        (
+            ListApplications::PATH,
+            rest_of(client, &applications, p, job.concurrency),
+        )
+    });
+    let insts = inst_page.map(|p| {
+        (
+            ListInstances::PATH,
+            rest_of(client, &instances, p, job.concurrency),
+        )
+    });
     for (what, r) in apps.into_iter().chain(insts) {
         match r {
             Ok(owners) => others.extend(owners),
@@ -539,10 +550,11 @@ impl Inventory {
             name: name.clone(),
             token_count: tokens.len(),
         });
-        self.tokens.extend(tokens.into_iter().map(|token| OwnedToken {
-            owner: owner.clone(),
-            owner_name: name.clone(),
-            token,
-        }));
+        self.tokens
+            .extend(tokens.into_iter().map(|token| OwnedToken {
+                owner: owner.clone(),
+                owner_name: name.clone(),
+                token,
+            }));
     }
 }

@@ -10,6 +10,11 @@
 //! | an application | `/applications/{applicationId}/tokens` | `/applications/{applicationId}/tokens/{apiTokenId}` |
 //! | an instance | `/instances/{instanceId}/tokens` | `/instances/{instanceId}/tokens/{apiTokenId}` |
 //!
+//! and the directories that lead to them, `GET /applications` (paging,
+//! sorting, a name filter and `orgId`), `GET /instances` and `GET /me`,
+//! listing what [`FakeLosant::add_application`] and
+//! [`FakeLosant::add_instance`] added (the directories start empty; the
+//! token routes still accept any well-formed ID, listed or not),
 //! the way the real API does: bearer-token auth, scopes, `Accept-Version`
 //! negotiation, schema validation of bodies, sorting, filtering and paging of
 //! lists, HAL fields, gzip (with the `gzip` feature). Every owner has its own
@@ -31,7 +36,7 @@
 //!
 //! let fake = FakeLosant::start();
 //! let ids = fake.seed(3);
-//! let app = Owner::application("575ec8687ae143cd83dc4a97");
+//! let app = Owner::application(fake.add_application("greenhouse"));
 //! fake.seed_for(&app, 2);
 //! // The next request fails with a 503 the client may retry.
 //! fake.fail_next(1, Fault::status(503).with_header("Retry-After", "1"));
@@ -44,6 +49,7 @@
 //! // Dropping `fake` stops the server.
 //! ```
 
+mod directories;
 mod fault;
 mod routes;
 mod server;
@@ -200,8 +206,10 @@ impl FakeLosantBuilder {
     /// `all.User.read` only the two `GET`s, `userApiTokens.*` the list and
     /// create, `userApiToken.patch` only updates, and so on for
     /// `all.Application`, `all.Organization`, `all.Instance`,
-    /// `applicationApiToken(s).*`, `instanceApiToken(s).*`. Defaults to
-    /// allowing every action.
+    /// `applicationApiToken(s).*`, `instanceApiToken(s).*`. The directories
+    /// accept `all.User` and `all.User.read`, and `applications.get`,
+    /// `instances.get` or `me.get` for theirs. Defaults to allowing every
+    /// action.
     #[must_use]
     pub fn scopes(mut self, scopes: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.scopes = Some(scopes.into_iter().map(Into::into).collect());
@@ -386,14 +394,68 @@ impl FakeLosant {
 
     /// Adds `n` tokens for `owner` named `seeded-token-0000`,
     /// `seeded-token-0001`, … (numbering continues across calls, per owner)
-    /// and returns their ids in insertion order. Creation dates vary and are
-    /// not in name order; every 3rd token (number 2, 5, 8, …) is `inactive`;
-    /// even-numbered tokens have an `expirationDate`, odd-numbered ones have
-    /// none.
+    /// and returns their ids in insertion order.
+    ///
+    /// Every date is relative to the moment of seeding, so that a test means
+    /// the same on any day. Creation dates lie 358 to 400 days back, vary and
+    /// are not in name order. Every 3rd token (number 2, 5, 8, …) is
+    /// `inactive`. The expiry follows the number `i` modulo 8:
+    ///
+    /// | `i % 8` | `expirationDate` | numbers |
+    /// | --- | --- | --- |
+    /// | odd | none: never expires | 1, 3, 5, 7, 9, … |
+    /// | 0 | in 10 years (far future) | 0, 8, 16, … |
+    /// | 2 | in 7 days (expires soon) | 2, 10, 18, … |
+    /// | 4 | 30 days ago (expired) | 4, 12, 20, … |
+    /// | 6 | in 180 days | 6, 14, 22, … |
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use losant_rest::fake::FakeLosant;
+    /// use losant_rest::tokens::ListTokens;
+    ///
+    /// let fake = FakeLosant::start();
+    /// fake.seed(8);
+    /// # let client = losant_rest::Client::builder().access_token(fake.access_token()).base_url(fake.url()).build().unwrap();
+    /// let page = client.send(ListTokens::new()).unwrap(); // sorted by name: 0 to 7
+    /// let (now, month) = (SystemTime::now(), Duration::from_secs(30 * 86_400));
+    /// let t = &page.items;
+    /// assert!(t[1].expires_at().is_none());
+    /// assert!(t[2].expires_within(month, now));
+    /// assert!(t[4].is_expired_at(now));
+    /// assert!(!t[0].is_expired_at(now) && !t[0].expires_within(month, now));
+    /// ```
     #[allow(clippy::must_use_candidate)] // ignoring the ids is fine
     pub fn seed_for(&self, owner: &Owner, n: usize) -> Vec<String> {
         let owner_ids = self.shared.owner_ids();
         lock(&self.shared.store).seed(owner, n, owner_ids)
+    }
+
+    /// Lists a new application owned by the user, named `name`, in
+    /// `GET /applications`, and returns its ID (24 hexadecimal characters).
+    /// Its tokens start empty; seed them with
+    /// [`seed_for`](Self::seed_for)`(&Owner::application(id), n)`.
+    #[allow(clippy::must_use_candidate)] // ignoring the id is fine
+    pub fn add_application(&self, name: &str) -> String {
+        lock(&self.shared.store).add_listed(false, name, None)
+    }
+
+    /// Lists a new application owned by the organization `org_id` (called
+    /// `org_name`), as [`add_application`](Self::add_application) does: it
+    /// is what `GET /applications?orgId={org_id}` lists, and what a blank
+    /// `orgId` leaves out.
+    #[allow(clippy::must_use_candidate)] // ignoring the id is fine
+    pub fn add_organization_application(&self, org_id: &str, org_name: &str, name: &str) -> String {
+        let org = Some((org_id.to_ascii_lowercase(), org_name.to_owned()));
+        lock(&self.shared.store).add_listed(false, name, org)
+    }
+
+    /// Lists a new instance named `name` in `GET /instances` and returns its
+    /// ID. Its tokens start empty; seed them with
+    /// [`seed_for`](Self::seed_for)`(&Owner::instance(id), n)`.
+    #[allow(clippy::must_use_candidate)] // ignoring the id is fine
+    pub fn add_instance(&self, name: &str) -> String {
+        lock(&self.shared.store).add_listed(true, name, None)
     }
 
     /// Stores a token for the user; see [`insert_for`](Self::insert_for).

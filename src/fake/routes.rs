@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::directories::Directory;
 use super::server::{Request, Response, error, form_pairs, json_response, percent_decode};
 use super::store::{Owner, OwnerExt, new_secret};
 use super::validate::validate_body;
@@ -151,6 +152,9 @@ fn route(shared: &Shared, req: &Request) -> Result<Response, Response> {
                 ),
             ));
         }
+    }
+    if let Some(dir) = Directory::from_path(rest) {
+        return Ok(super::directories::serve(shared, req, dir));
     }
     let (owner, token_id) = parse_route(shared, rest).ok_or_else(not_found)?;
     let action = match (&token_id, req.method.as_str()) {
@@ -389,7 +393,7 @@ fn list(
 }
 
 /// Anchored, case-insensitive glob where `*` matches any run of characters.
-fn glob_match(pattern: &str, text: &str) -> bool {
+pub(super) fn glob_match(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.to_lowercase().chars().collect();
     let t: Vec<char> = text.to_lowercase().chars().collect();
     let (mut pi, mut ti) = (0, 0);

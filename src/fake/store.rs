@@ -1,10 +1,13 @@
-//! The fake's state: the tokens of each owner, ids, dates and seeding.
+//! The fake's state: the tokens of each owner, the applications and
+//! instances of the directories, ids, dates and seeding.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::date;
 
 use serde_json::{Map, Value, json};
 
@@ -91,22 +94,55 @@ struct Tokens {
     seeded: usize,
 }
 
-/// Every owner's tokens.
+/// An application or an instance, as the directories list it.
+#[derive(Debug, Clone)]
+pub(super) struct Listed {
+    pub(super) id: String,
+    pub(super) name: String,
+    pub(super) created: String,
+    /// For an organization's application: its ID and name.
+    pub(super) org: Option<(String, String)>,
+}
+
+/// Every owner's tokens, and the directories.
 #[derive(Default)]
 pub(super) struct Store {
     owners: HashMap<Owner, Tokens>,
     last_ms: u64,
+    pub(super) applications: Vec<Listed>,
+    pub(super) instances: Vec<Listed>,
 }
 
 impl Store {
     /// Now, strictly later than any timestamp issued before, so that
     /// `lastUpdated` always moves and sorting by date is stable.
     pub(super) fn now(&mut self) -> String {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(0));
-        self.last_ms = now.max(self.last_ms + 1);
+        self.last_ms = now_ms().max(self.last_ms + 1);
         ms_to_rfc3339(self.last_ms)
+    }
+
+    /// Lists a new application (for the user, or for the organization
+    /// `org`: its ID and name) or instance; its ID.
+    pub(super) fn add_listed(
+        &mut self,
+        instance: bool,
+        name: &str,
+        org: Option<(String, String)>,
+    ) -> String {
+        let id = new_id();
+        let created = self.now();
+        let listed = Listed {
+            id: id.clone(),
+            name: name.to_owned(),
+            created,
+            org,
+        };
+        if instance {
+            self.instances.push(listed);
+        } else {
+            self.applications.push(listed);
+        }
+        id
     }
 
     /// The owner's tokens, in insertion order.
@@ -167,9 +203,12 @@ impl Store {
         t
     }
 
-    /// See [`super::FakeLosant::seed_for`].
+    /// See [`super::FakeLosant::seed_for`]: dates relative to now.
     pub(super) fn seed(&mut self, owner: &Owner, n: usize, owner_ids: bool) -> Vec<String> {
-        let base: u64 = 1_735_689_600_000; // 2025-01-01T00:00:00Z
+        const DAY: u64 = 86_400_000;
+        let now = now_ms();
+        // Every seeded token was created 358 to 400 days ago.
+        let base = now.saturating_sub(400 * DAY);
         let key = owner.normalized();
         let tokens = self.entry(owner);
         let mut ids = Vec::with_capacity(n);
@@ -195,11 +234,15 @@ impl Store {
                 "status".into(),
                 json!(if i % 3 == 2 { "inactive" } else { "active" }),
             );
-            if i % 2 == 0 {
-                t.insert(
-                    "expirationDate".into(),
-                    json!(ms_to_rfc3339(created + 365 * 86_400_000)),
-                );
+            let expires = match i % 8 {
+                1 | 3 | 5 | 7 => None,
+                0 => Some(now + 3650 * DAY),
+                2 => Some(now + 7 * DAY + k % 1000),
+                4 => Some(now.saturating_sub(30 * DAY) + k % 1000),
+                _ => Some(now + 180 * DAY + k % 1000),
+            };
+            if let Some(expires) = expires {
+                t.insert("expirationDate".into(), json!(ms_to_rfc3339(expires)));
             }
             tokens.tokens.push(t);
             ids.push(id);
@@ -297,24 +340,12 @@ pub(super) fn new_secret(id: &str) -> String {
     format!("fake-secret-{}", &hex[..40])
 }
 
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(0))
+}
+
 fn ms_to_rfc3339(ms: u64) -> String {
-    let days = ms / 86_400_000;
-    let rem = ms % 86_400_000;
-    let (hour, minute, second, milli) = (
-        rem / 3_600_000,
-        rem / 60_000 % 60,
-        rem / 1000 % 60,
-        rem % 1000,
-    );
-    // Howard Hinnant's civil_from_days, for days since 1970-01-01 >= 0.
-    let shifted = days + 719_468;
-    let era = shifted / 146_097;
-    let doe = shifted - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{milli:03}Z")
+    date::format(UNIX_EPOCH + Duration::from_millis(ms))
 }

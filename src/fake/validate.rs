@@ -133,7 +133,7 @@ pub(super) fn validate_body(body: &Map<String, Value>, post: bool) -> Result<(),
         check_string("description", v, 0, 32767)?;
     }
     if let Some(v) = body.get("expirationDate") {
-        if !is_date_time(check_string("expirationDate", v, 0, usize::MAX)?) {
+        if crate::date::parse(check_string("expirationDate", v, 0, usize::MAX)?).is_none() {
             return Err("expirationDate must be a valid RFC 3339 date-time".into());
         }
     }
@@ -158,49 +158,4 @@ pub(super) fn validate_body(body: &Map<String, Value>, post: bool) -> Result<(),
         }
     }
     Ok(())
-}
-
-/// RFC 3339 shape: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`.
-fn is_date_time(s: &str) -> bool {
-    let b = s.as_bytes();
-    let num = |r: std::ops::Range<usize>, max: u32| {
-        b.get(r.clone())
-            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
-            && s[r].parse::<u32>().is_ok_and(|n| n <= max)
-    };
-    if b.len() < 20
-        || !(num(0..4, 9999) && b[4] == b'-' && num(5..7, 12) && b[7] == b'-' && num(8..10, 31))
-    {
-        return false;
-    }
-    if !(matches!(b[10], b'T' | b't' | b' ')
-        && num(11..13, 23)
-        && b[13] == b':'
-        && num(14..16, 59)
-        && b[16] == b':'
-        && num(17..19, 60))
-    {
-        return false;
-    }
-    if s[5..7] == *"00" || s[8..10] == *"00" {
-        return false;
-    }
-    let mut i = 19;
-    if b[i] == b'.' {
-        i += 1;
-        let start = i;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
-        if i == start {
-            return false;
-        }
-    }
-    match &b[i..] {
-        [b'Z' | b'z'] => true,
-        [b'+' | b'-', ..] => {
-            b.len() == i + 6 && num(i + 1..i + 3, 23) && b[i + 3] == b':' && num(i + 4..i + 6, 59)
-        }
-        _ => false,
-    }
 }
