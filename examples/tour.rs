@@ -8,11 +8,14 @@
 //!
 //! Against the real API it lists only, unless `--write` is given; a token it
 //! creates is always deleted again, even when a later step fails. Set
-//! `LOSANT_APPLICATION_ID` to list one of your applications' tokens too.
+//! `LOSANT_APPLICATION_ID` to list one of your applications' tokens too. It
+//! ends with an audit: every token of every owner the access token reaches.
 
 use std::process::ExitCode;
+use std::time::{Duration, SystemTime};
 
 use losant_rest::fake::{FakeLosant, Owner};
+use losant_rest::owners::AllTokens;
 use losant_rest::schema::{ApiTokenPatch, ApiTokenPost, SortDirection, SortField, TokenStatus};
 use losant_rest::tokens::{CreateToken, DeleteToken, GetToken, ListTokens, UpdateToken};
 use losant_rest::{Client, Result};
@@ -51,8 +54,13 @@ fn main() -> ExitCode {
         _ => {
             let fake = FakeLosant::start();
             fake.seed(245);
-            let app = application.get_or_insert_with(|| OFFLINE_APPLICATION.to_owned());
+            let app = application.get_or_insert_with(|| fake.add_application("greenhouse"));
             fake.seed_for(&Owner::application(app.as_str()), 12);
+            // More owners for the audit at the end.
+            let warehouse = fake.add_application("warehouse");
+            fake.seed_for(&Owner::application(warehouse), 4);
+            let edge = fake.add_instance("edge gateway");
+            fake.seed_for(&Owner::instance(edge), 3);
             println!("LOSANT_API_TOKEN is not set, so this tour runs offline against the");
             println!(
                 "built-in fake Losant server at {}, seeded with 245 tokens.",
@@ -66,10 +74,13 @@ fn main() -> ExitCode {
             (client, Some(fake), true)
         }
     };
-    match tour(&client, write).and_then(|()| match &application {
-        Some(app) => application_tokens(&client, app),
-        None => Ok(()),
-    }) {
+    match tour(&client, write)
+        .and_then(|()| match &application {
+            Some(app) => application_tokens(&client, app),
+            None => Ok(()),
+        })
+        .and_then(|()| audit(&client))
+    {
         Ok(()) => {
             if let Some(fake) = fake {
                 println!(
@@ -145,9 +156,6 @@ fn tour(client: &Client, write: bool) -> Result<()> {
     result
 }
 
-/// The application the offline tour's fake serves tokens for.
-const OFFLINE_APPLICATION: &str = "575ec8687ae143cd83dc4a97";
-
 fn application_tokens(client: &Client, app: &str) -> Result<()> {
     println!("\n7. An application's tokens (GET /applications/{app}/tokens)");
     println!("   the same requests, with .application(id); here, every page of them");
@@ -192,6 +200,64 @@ fn with_token(client: &Client, created: &losant_rest::schema::ApiToken) -> Resul
         status(off.status.as_ref()),
         off.last_updated.as_deref().unwrap_or("-")
     );
+    Ok(())
+}
+
+/// Every token of every owner, read 8 owners at a time, and what a security
+/// review asks about them.
+fn audit(client: &Client) -> Result<()> {
+    println!("\n8. An audit: every token of every owner (client.all_tokens)");
+    let inventory = client.all_tokens(&AllTokens::new())?;
+    println!(
+        "   {} tokens of {} owners:",
+        inventory.tokens.len(),
+        inventory.owners.len()
+    );
+    for owner in &inventory.owners {
+        let kind = match owner.owner {
+            Owner::Me => "user",
+            Owner::Application(_) => "application",
+            Owner::Instance(_) => "instance",
+            _ => "owner",
+        };
+        println!(
+            "   {kind:<12} {:<20} {:>4} tokens",
+            owner.name.as_deref().unwrap_or("-"),
+            owner.token_count
+        );
+    }
+    let now = SystemTime::now();
+    let month = Duration::from_secs(30 * 86_400);
+    let count = |f: &dyn Fn(&losant_rest::schema::ApiToken) -> bool| {
+        inventory.tokens.iter().filter(|t| f(&t.token)).count()
+    };
+    let never = count(&|t| t.expires_at().is_none());
+    let expired = count(&|t| t.is_expired_at(now));
+    let soon = count(&|t| t.expires_within(month, now));
+    let broad = count(&|t| {
+        t.scope.iter().any(|s| {
+            s.strip_prefix("all.")
+                .is_some_and(|rest| !rest.contains('.'))
+        })
+    });
+    let inactive = count(&|t| t.status == Some(TokenStatus::Inactive));
+    println!("   findings: {never} never expire, {expired} expired, {soon} expire within 30 days,");
+    println!("             {broad} have a full-access scope (all.<Thing>), {inactive} inactive");
+    if let Some(t) = inventory
+        .tokens
+        .iter()
+        .find(|t| t.token.expires_within(month, now))
+    {
+        println!(
+            "   e.g. {} of {} expires {}",
+            t.token.name,
+            t.owner_name.as_deref().unwrap_or("?"),
+            t.token.expiration_date.as_deref().unwrap_or("-")
+        );
+    }
+    for e in &inventory.errors {
+        println!("   could not read {}: {}", e.what, e.error);
+    }
     Ok(())
 }
 

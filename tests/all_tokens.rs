@@ -79,7 +79,12 @@ fn every_token_of_43_owners_with_its_owner() {
     assert!(fake.connection_count() <= 8, "{}", fake.connection_count());
     for r in fake.requests() {
         if r.path != "/me" {
-            assert_eq!(r.query_param("perPage").as_deref(), Some("1000"), "{}", r.path);
+            assert_eq!(
+                r.query_param("perPage").as_deref(),
+                Some("1000"),
+                "{}",
+                r.path
+            );
         }
         assert_eq!(r.query_param("_links").as_deref(), Some("false"));
     }
@@ -97,7 +102,12 @@ fn owners_that_cannot_be_read_are_reported_and_the_job_goes_on() {
     fake.fail_matching("GET", &path(&apps[3]), 1, Fault::status(403));
     fake.fail_matching("GET", &path(&apps[17]), 1, Fault::status(404));
     fake.fail_matching("GET", &path(&apps[30]), 5, Fault::status(503));
-    fake.fail_matching("GET", &format!("/instances/{}/tokens", instances[1]), 2, Fault::reset());
+    fake.fail_matching(
+        "GET",
+        &format!("/instances/{}/tokens", instances[1]),
+        2,
+        Fault::reset(),
+    );
     let inventory = client.all_tokens(&AllTokens::new()).unwrap();
     assert_eq!(inventory.owners.len(), 39);
     assert_eq!(inventory.tokens.len(), 39 * 5);
@@ -115,7 +125,12 @@ fn owners_that_cannot_be_read_are_reported_and_the_job_goes_on() {
             (Some(Owner::instance(&instances[1])), "instance b", None),
         ]
     );
-    assert!(!inventory.owners.iter().any(|o| o.owner == Owner::application(&apps[3])));
+    assert!(
+        !inventory
+            .owners
+            .iter()
+            .any(|o| o.owner == Owner::application(&apps[3]))
+    );
 }
 
 #[test]
@@ -150,7 +165,10 @@ fn scopes_that_reach_only_some_owners() {
     let (apps, _) = forty_three(&fake);
     let inventory = client.all_tokens(&AllTokens::new()).unwrap();
     let owners: Vec<Owner> = inventory.owners.iter().map(|o| o.owner.clone()).collect();
-    assert_eq!(owners, apps.iter().map(Owner::application).collect::<Vec<_>>());
+    assert_eq!(
+        owners,
+        apps.iter().map(Owner::application).collect::<Vec<_>>()
+    );
     let errors: Vec<(Option<Owner>, &str, bool)> = inventory
         .errors
         .iter()
@@ -175,7 +193,10 @@ fn nothing_readable_is_an_error() {
     assert!(err.is_unauthorized(), "{err:?}");
 
     // Every first call forbidden: nothing at all could be read.
-    let fake = FakeLosant::builder().scopes(["devices.get"]).start().unwrap();
+    let fake = FakeLosant::builder()
+        .scopes(["devices.get"])
+        .start()
+        .unwrap();
     let err = client_for(&fake).all_tokens(&AllTokens::new()).unwrap_err();
     assert!(err.is_forbidden(), "{err:?}");
 }
@@ -200,8 +221,15 @@ fn small_pages_concurrency_and_switches() {
     let only = AllTokens::new().me(false).applications(false);
     let inventory = client.all_tokens(&only).unwrap();
     let owners: Vec<Owner> = inventory.owners.iter().map(|o| o.owner.clone()).collect();
-    assert_eq!(owners, instances.iter().map(Owner::instance).collect::<Vec<_>>());
-    assert!(fake.requests().iter().all(|r| r.path.starts_with("/instances")));
+    assert_eq!(
+        owners,
+        instances.iter().map(Owner::instance).collect::<Vec<_>>()
+    );
+    assert!(
+        fake.requests()
+            .iter()
+            .all(|r| r.path.starts_with("/instances"))
+    );
 }
 
 #[test]
@@ -227,7 +255,12 @@ fn slow_owners_are_read_eight_at_a_time() {
     let fake = FakeLosant::start();
     let client = client_for(&fake);
     forty_three(&fake);
-    fake.fail_matching("GET", "/applications/*/tokens", 40, Fault::delay(Duration::from_millis(100)));
+    fake.fail_matching(
+        "GET",
+        "/applications/*/tokens",
+        40,
+        Fault::delay(Duration::from_millis(100)),
+    );
     let started = std::time::Instant::now();
     let inventory = client.all_tokens(&AllTokens::new()).unwrap();
     let took = started.elapsed();

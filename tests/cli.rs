@@ -436,10 +436,12 @@ fn create_prints_the_secret_alone_on_stdout() {
     // The secret is the one the server issued, on the create answer only.
     assert_eq!(methods(&fake), ["POST"]);
 
-    // An expiry the server refuses: its 400, exit 1, nothing created.
+    // An expiry that is not a date-time: refused before sending, exit 2.
+    let sent = fake.request_count();
     let out = run(&fake, &["create", "x", "--expires", "next tuesday"]);
-    out.assert_error(1);
-    assert!(out.stderr.contains("400 Validation"), "{out:#?}");
+    out.assert_error(2);
+    assert!(out.stderr.contains("expirationDate"), "{out:#?}");
+    assert_eq!(fake.request_count(), sent);
     assert_eq!(fake.token_count(), 1);
 }
 

@@ -15,7 +15,12 @@ fn send_all_answers_in_order_on_at_most_n_connections() {
     let client = client_for(&fake);
     let ids = fake.seed(40);
     // Slow answers, so that the threads overlap and all want a connection.
-    fake.fail_matching("GET", "/me/tokens/*", 40, Fault::delay(Duration::from_millis(5)));
+    fake.fail_matching(
+        "GET",
+        "/me/tokens/*",
+        40,
+        Fault::delay(Duration::from_millis(5)),
+    );
     let answers = client.send_all(ids.iter().map(GetToken::new), 3);
     let got: Vec<String> = answers.into_iter().map(|a| a.unwrap().id).collect();
     assert_eq!(got, ids);
@@ -29,7 +34,12 @@ fn one_failure_does_not_hide_the_others() {
     let client = client_for(&fake);
     let ids = fake.seed(10);
     // A 500 on a GET is not retried; a 404 is an answer.
-    fake.fail_matching("GET", &format!("/me/tokens/{}", ids[3]), 1, Fault::status(500));
+    fake.fail_matching(
+        "GET",
+        &format!("/me/tokens/{}", ids[3]),
+        1,
+        Fault::status(500),
+    );
     let mut requests: Vec<GetToken> = ids.iter().map(GetToken::new).collect();
     requests.push(GetToken::new(common::MISSING_ID));
     requests.push(GetToken::new("not-an-id"));
@@ -49,14 +59,14 @@ fn one_failure_does_not_hide_the_others() {
 fn map_borrows_the_client_and_keeps_order() {
     let fake = FakeLosant::start();
     let client = client_for(&fake);
-    let apps: Vec<String> = (0..12).map(|i| fake.add_application(&format!("a{i}"))).collect();
+    let apps: Vec<String> = (0..12)
+        .map(|i| fake.add_application(&format!("a{i}")))
+        .collect();
     for (i, app) in apps.iter().enumerate() {
         fake.seed_for(&Owner::application(app), i % 4);
     }
     let counts = concurrent::map(&apps, 5, |app| {
-        client
-            .paginate(ListTokens::new().application(app))
-            .count()
+        client.paginate(ListTokens::new().application(app)).count()
     });
     assert_eq!(counts, (0..12).map(|i| i % 4).collect::<Vec<_>>());
     assert!(fake.connection_count() <= 5);
@@ -70,7 +80,11 @@ fn a_panic_in_the_closure_reaches_the_caller() {
     let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         concurrent::map(&ids, 3, |id| {
             let token = client.send(GetToken::new(id)).unwrap();
-            assert!(token.name != "seeded-token-0004", "bad token {}", token.name);
+            assert!(
+                token.name != "seeded-token-0004",
+                "bad token {}",
+                token.name
+            );
         })
     }))
     .unwrap_err();

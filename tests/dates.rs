@@ -62,7 +62,9 @@ fn a_bad_expiration_date_is_refused_and_nothing_is_sent() {
     let client = client_for(&fake);
     for bad in ["tomorrow", "2030-01-01", "2030-02-30T00:00:00Z", ""] {
         let err = client
-            .send(CreateToken::new(ApiTokenPost::new("x").expiration_date(bad)))
+            .send(CreateToken::new(
+                ApiTokenPost::new("x").expiration_date(bad),
+            ))
             .unwrap_err();
         match &err {
             losant_rest::Error::InvalidRequest(e) => assert_eq!(e.field(), "expirationDate"),
@@ -76,7 +78,9 @@ fn a_bad_expiration_date_is_refused_and_nothing_is_sent() {
     // What the helpers write is accepted, and the server reads it back.
     let in_a_month = Duration::from_secs(30 * 86_400);
     let created = client
-        .send(CreateToken::new(ApiTokenPost::new("x").expires_in(in_a_month)))
+        .send(CreateToken::new(
+            ApiTokenPost::new("x").expires_in(in_a_month),
+        ))
         .unwrap();
     let now = SystemTime::now();
     assert!(created.expires_within(in_a_month + Duration::from_secs(60), now));
@@ -95,12 +99,18 @@ fn seeded_expiries_are_relative_to_now() {
     for (i, t) in tokens.iter().enumerate() {
         assert_eq!(t.name, format!("seeded-token-{i:04}"));
         let created = t.created_at().unwrap();
-        assert!(created < now - 300 * day && created > now - 401 * day, "{i}");
+        assert!(
+            created < now - 300 * day && created > now - 401 * day,
+            "{i}"
+        );
         match i % 8 {
             1 | 3 | 5 | 7 => assert_eq!(t.expires_at(), None, "{i}"),
             0 => assert!(t.expires_at().unwrap() > now + 3000 * day, "{i}"),
             2 => assert!(t.expires_within(8 * day, now) && !t.expires_within(6 * day, now)),
-            4 => assert!(t.is_expired_at(now) && !t.is_expired_at(now - 31 * day), "{i}"),
+            4 => assert!(
+                t.is_expired_at(now) && !t.is_expired_at(now - 31 * day),
+                "{i}"
+            ),
             _ => assert!(t.expires_within(181 * day, now) && !t.expires_within(179 * day, now)),
         }
     }

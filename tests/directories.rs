@@ -57,7 +57,10 @@ fn one_page_of_applications_and_its_counts() {
     let page = client
         .send(ListApplications::new().page(1).per_page(2))
         .unwrap();
-    assert_eq!(names(page.items.iter().map(|a| &a.name)), ["app 2", "app 3"]);
+    assert_eq!(
+        names(page.items.iter().map(|a| &a.name)),
+        ["app 2", "app 3"]
+    );
     assert_eq!(
         (page.count, page.total_count, page.per_page, page.page),
         (Some(2), Some(5), Some(2), Some(1))
@@ -101,7 +104,10 @@ fn applications_filter_by_name_and_sort() {
         ["house boat", "fleet", "Greenhouse", "warehouse"]
     );
     let sent = fake.requests().pop().unwrap();
-    assert_eq!(sent.query_param("sortField").as_deref(), Some("creationDate"));
+    assert_eq!(
+        sent.query_param("sortField").as_deref(),
+        Some("creationDate")
+    );
     assert_eq!(sent.query_param("sortDirection").as_deref(), Some("desc"));
 }
 
@@ -117,7 +123,14 @@ fn org_id_picks_whose_applications() {
     };
     assert_eq!(list(ListApplications::new()), ["mine", "theirs"]);
     assert_eq!(list(ListApplications::new().org_id(ORG)), ["theirs"]);
-    assert_eq!(fake.requests().pop().unwrap().query_param("orgId").as_deref(), Some(ORG));
+    assert_eq!(
+        fake.requests()
+            .pop()
+            .unwrap()
+            .query_param("orgId")
+            .as_deref(),
+        Some(ORG)
+    );
     assert_eq!(list(ListApplications::new().org_id("")), ["mine"]);
     let sent = fake.requests().pop().unwrap();
     assert!(sent.query.ends_with("&orgId="), "{}", sent.query);
@@ -132,7 +145,9 @@ fn org_id_picks_whose_applications() {
 
     // A malformed orgId is refused before anything is sent.
     fake.clear_requests();
-    let err = client.send(ListApplications::new().org_id("acme")).unwrap_err();
+    let err = client
+        .send(ListApplications::new().org_id("acme"))
+        .unwrap_err();
     assert!(err.is_invalid_request(), "{err:?}");
     assert_eq!(fake.request_count(), 0);
 }
@@ -149,7 +164,10 @@ fn instances_page_sort_and_filter() {
         .paginate(ListInstances::new().per_page(2))
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(names(all.iter().map(|i| &i.name)), ["east", "north", "west"]);
+    assert_eq!(
+        names(all.iter().map(|i| &i.name)),
+        ["east", "north", "west"]
+    );
     assert_eq!(fake.request_count(), 2);
     assert_eq!(all[0].id, ids[0]);
     assert_eq!(all[0].instance_id.as_deref(), Some(ids[0].as_str()));
@@ -193,7 +211,12 @@ fn each_directory_needs_its_scope() {
     let client = client_for(&fake);
     fake.add_application("a");
     assert_eq!(client.send(ListApplications::new()).unwrap().items.len(), 1);
-    assert!(client.send(ListInstances::new()).unwrap_err().is_forbidden());
+    assert!(
+        client
+            .send(ListInstances::new())
+            .unwrap_err()
+            .is_forbidden()
+    );
     assert!(client.send(GetMe::new()).unwrap_err().is_forbidden());
 
     for scope in ["all.User", "all.User.read"] {

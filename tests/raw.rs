@@ -118,7 +118,13 @@ fn body_query_and_headers_arrive() {
 fn reserved_headers_are_refused_and_nothing_is_sent() {
     let fake = FakeLosant::start();
     let client = client_for(&fake);
-    for name in ["Authorization", "host", "Content-Type", "Content-Length", "Transfer-Encoding"] {
+    for name in [
+        "Authorization",
+        "host",
+        "Content-Type",
+        "Content-Length",
+        "Transfer-Encoding",
+    ] {
         let err = client
             .send(RawRequest::new(Method::Get, "/me").header(name, "x"))
             .unwrap_err();
@@ -149,12 +155,18 @@ fn errors_are_typed() {
     let fake = FakeLosant::start();
     let client = client_for(&fake);
     let err = client
-        .send(RawRequest::new(Method::Get, "/me/tokens/575ec7417ae143cd83dc4a95"))
+        .send(RawRequest::new(
+            Method::Get,
+            "/me/tokens/575ec7417ae143cd83dc4a95",
+        ))
         .unwrap_err();
     assert!(err.is_not_found());
     assert_eq!(err.api().and_then(|e| e.kind.as_deref()), Some("NotFound"));
     // Spaces and non-ASCII are encoded; an encoded path is sent as it is.
-    let _ = client.send(RawRequest::new(Method::Get, "/applications/a b/é%2F/tokens"));
+    let _ = client.send(RawRequest::new(
+        Method::Get,
+        "/applications/a b/é%2F/tokens",
+    ));
     let sent = fake.requests().pop().unwrap();
     assert_eq!(sent.path, "/applications/a%20b/%C3%A9%2F/tokens");
 }
