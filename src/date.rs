@@ -29,9 +29,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// never panics.
 #[must_use]
 pub fn parse(s: &str) -> Option<SystemTime> {
-    let b = s.as_bytes();
+    let bytes = s.as_bytes();
     let digits = |at: usize, n: usize| -> Option<u32> {
-        let part = b.get(at..at + n)?;
+        let part = bytes.get(at..at + n)?;
         part.iter().try_fold(0u32, |acc, &d| {
             d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
         })
@@ -42,11 +42,11 @@ pub fn parse(s: &str) -> Option<SystemTime> {
     let hour = digits(11, 2)?;
     let minute = digits(14, 2)?;
     let second = digits(17, 2)?;
-    if b.get(4) != Some(&b'-')
-        || b.get(7) != Some(&b'-')
-        || !matches!(b.get(10), Some(b'T' | b't' | b' '))
-        || b.get(13) != Some(&b':')
-        || b.get(16) != Some(&b':')
+    if bytes.get(4) != Some(&b'-')
+        || bytes.get(7) != Some(&b'-')
+        || !matches!(bytes.get(10), Some(b'T' | b't' | b' '))
+        || bytes.get(13) != Some(&b':')
+        || bytes.get(16) != Some(&b':')
     {
         return None;
     }
@@ -61,35 +61,35 @@ pub fn parse(s: &str) -> Option<SystemTime> {
     }
     let mut i = 19;
     let mut nanos = 0u32;
-    if b.get(i) == Some(&b'.') {
+    if bytes.get(i) == Some(&b'.') {
         i += 1;
         let start = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
+        while bytes.get(i).is_some_and(u8::is_ascii_digit) {
             if i - start < 9 {
-                nanos = nanos * 10 + u32::from(b[i] - b'0');
+                nanos = nanos * 10 + u32::from(bytes[i] - b'0');
             }
             i += 1;
         }
-        let n = i - start;
-        if n == 0 {
+        let read = i - start;
+        if read == 0 {
             return None;
         }
-        for _ in n..9 {
+        for _ in read..9 {
             nanos *= 10;
         }
     }
-    let offset: i64 = match b.get(i..)? {
+    let offset: i64 = match bytes.get(i..)? {
         [b'Z' | b'z'] => 0,
         [sign @ (b'+' | b'-'), ..] => {
-            if b.len() != i + 6 || b[i + 3] != b':' {
+            if bytes.len() != i + 6 || bytes[i + 3] != b':' {
                 return None;
             }
-            let (h, m) = (digits(i + 1, 2)?, digits(i + 4, 2)?);
-            if h > 23 || m > 59 {
+            let (oh, om) = (digits(i + 1, 2)?, digits(i + 4, 2)?);
+            if oh > 23 || om > 59 {
                 return None;
             }
-            let o = i64::from(h * 3600 + m * 60);
-            if *sign == b'-' { -o } else { o }
+            let off = i64::from(oh * 3600 + om * 60);
+            if *sign == b'-' { -off } else { off }
         }
         _ => return None,
     };

@@ -365,6 +365,59 @@ fn tokens_of(client: &Client, job: &AllTokens, owner: &Owner) -> Result<Vec<ApiT
     client.paginate(list).collect()
 }
 
+/// What the first round found, sorted out of its answers.
+struct FirstRound {
+    me_name: Option<String>,
+    me_tokens: Option<Result<Vec<ApiToken>>>,
+    app_page: Option<DirectoryPage>,
+    inst_page: Option<DirectoryPage>,
+    errors: Vec<(&'static str, Error)>,
+    any_ok: bool,
+}
+
+impl FirstRound {
+    /// Sorts the answers; a fatal error ends the job.
+    fn sort(answers: Vec<FirstAnswer>) -> Result<FirstRound> {
+        let mut errors: Vec<(&'static str, Error)> = Vec::new();
+        let mut any_ok = false;
+        let (mut me_name, mut me_tokens, mut app_page, mut inst_page) = (None, None, None, None);
+        for answer in answers {
+            let (result, what): (Result<()>, &'static str) = match answer {
+                FirstAnswer::Me(r) => (r.map(|name| me_name = name), "GET /me"),
+                FirstAnswer::MeTokens(r) => {
+                    // The user's own tokens: an owner, reported as one.
+                    match r {
+                        Ok(tokens) => {
+                            any_ok = true;
+                            me_tokens = Some(Ok(tokens));
+                        }
+                        Err(e) if fatal(&e) => return Err(e),
+                        Err(e) => me_tokens = Some(Err(e)),
+                    }
+                    continue;
+                }
+                FirstAnswer::Applications(r) => {
+                    (r.map(|p| app_page = Some(p)), ListApplications::PATH)
+                }
+                FirstAnswer::Instances(r) => (r.map(|p| inst_page = Some(p)), ListInstances::PATH),
+            };
+            match result {
+                Ok(()) => any_ok = true,
+                Err(e) if fatal(&e) => return Err(e),
+                Err(e) => errors.push((what, e)),
+            }
+        }
+        Ok(FirstRound {
+            me_name,
+            me_tokens,
+            app_page,
+            inst_page,
+            errors,
+            any_ok,
+        })
+    }
+}
+
 pub(crate) fn run(client: &Client, job: &AllTokens) -> Result<Inventory> {
     let per_page = job.per_page;
     let mut applications = ListApplications::new()
@@ -420,33 +473,14 @@ pub(crate) fn run(client: &Client, job: &AllTokens) -> Result<Inventory> {
         First::Instances => FirstAnswer::Instances(first_page(client, &instances)),
     });
 
-    let mut errors: Vec<(&str, Error)> = Vec::new();
-    let mut any_ok = false;
-    let (mut me_name, mut me_tokens, mut app_page, mut inst_page) = (None, None, None, None);
-    for answer in answers {
-        let (result, what): (Result<()>, &str) = match answer {
-            FirstAnswer::Me(r) => (r.map(|name| me_name = name), "GET /me"),
-            FirstAnswer::MeTokens(r) => {
-                // The user's own tokens: an owner, reported as one.
-                match r {
-                    Ok(tokens) => {
-                        any_ok = true;
-                        me_tokens = Some(Ok(tokens));
-                    }
-                    Err(e) if fatal(&e) => return Err(e),
-                    Err(e) => me_tokens = Some(Err(e)),
-                }
-                continue;
-            }
-            FirstAnswer::Applications(r) => (r.map(|p| app_page = Some(p)), ListApplications::PATH),
-            FirstAnswer::Instances(r) => (r.map(|p| inst_page = Some(p)), ListInstances::PATH),
-        };
-        match result {
-            Ok(()) => any_ok = true,
-            Err(e) if fatal(&e) => return Err(e),
-            Err(e) => errors.push((what, e)),
-        }
-    }
+    let FirstRound {
+        me_name,
+        me_tokens,
+        app_page,
+        inst_page,
+        mut errors,
+        any_ok,
+    } = FirstRound::sort(answers)?;
     if !any_ok {
         // Nothing at all could be read: the job failed, with its first error.
         if let Some(Err(e)) = me_tokens {
@@ -494,6 +528,18 @@ pub(crate) fn run(client: &Client, job: &AllTokens) -> Result<Inventory> {
         r
     });
 
+    assemble(errors, me_name, me_tokens, others, read)
+}
+
+/// The inventory, in order: the directories' errors, then the user, the
+/// applications and the instances.
+fn assemble(
+    errors: Vec<(&'static str, Error)>,
+    me_name: Option<String>,
+    me_tokens: Option<Result<Vec<ApiToken>>>,
+    others: Vec<(Owner, String)>,
+    read: Vec<Result<Vec<ApiToken>>>,
+) -> Result<Inventory> {
     let mut inventory = Inventory {
         owners: Vec::new(),
         tokens: Vec::new(),
@@ -545,16 +591,17 @@ fn owner_id(owner: &Owner) -> &str {
 
 impl Inventory {
     fn add(&mut self, owner: Owner, name: Option<String>, tokens: Vec<ApiToken>) {
-        self.owners.push(OwnerSummary {
-            owner: owner.clone(),
-            name: name.clone(),
-            token_count: tokens.len(),
-        });
+        let token_count = tokens.len();
         self.tokens
             .extend(tokens.into_iter().map(|token| OwnedToken {
                 owner: owner.clone(),
                 owner_name: name.clone(),
                 token,
             }));
+        self.owners.push(OwnerSummary {
+            owner,
+            name,
+            token_count,
+        });
     }
 }

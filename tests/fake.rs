@@ -130,7 +130,14 @@ fn a_bad_or_missing_token_is_401() {
 fn unknown_routes_and_tokens_are_404() {
     let fake = FakeLosant::start();
     // `/me`, `/applications` and `/instances` are the directories now.
-    for path in ["/", "/mee", "/me/tokenz", "/me/tokens/a/b", "/applications/x", "/instancez"] {
+    for path in [
+        "/",
+        "/mee",
+        "/me/tokenz",
+        "/me/tokens/a/b",
+        "/applications/x",
+        "/instancez",
+    ] {
         let a = call(&fake, "GET", path, None);
         assert_eq!((a.status, a.kind()), (404, "NotFound"), "{path}");
     }

@@ -150,6 +150,22 @@ fn render(shared: &Shared, dir: Directory, item: &Listed, links: bool) -> Map<St
     m
 }
 
+/// `orgId`: absent, every application (`None`); blank or `sandbox`, the
+/// user's own (`Some(None)`); an ID, that organization's.
+#[allow(clippy::option_option)] // the three cases of Losant's parameter
+fn org_filter(query: &[(String, String)]) -> Result<Option<Option<String>>, Response> {
+    match query
+        .iter()
+        .find(|(k, _)| k == "orgId")
+        .map(|(_, v)| v.trim())
+    {
+        None => Ok(None),
+        Some("" | "sandbox") => Ok(Some(None)),
+        Some(id) if crate::validate::is_id(id) => Ok(Some(Some(id.to_ascii_lowercase()))),
+        Some(_) => Err(validation("orgId must match pattern ^([A-Fa-f\\d]{24}|)$")),
+    }
+}
+
 fn list(
     shared: &Shared,
     dir: Directory,
@@ -195,21 +211,8 @@ fn list(
         return Err(validation("filterField must be one of name"));
     }
     let filter = filter_field.and(param("filter"));
-    // orgId: absent, every application; blank, the user's own (or
-    // `sandbox`); an ID, that organization's.
     let org = if dir == Directory::Applications {
-        match query
-            .iter()
-            .find(|(k, _)| k == "orgId")
-            .map(|(_, v)| v.trim())
-        {
-            None => None,
-            Some("" | "sandbox") => Some(None),
-            Some(id) if crate::validate::is_id(id) => Some(Some(id.to_ascii_lowercase())),
-            Some(_) => {
-                return Err(validation("orgId must match pattern ^([A-Fa-f\\d]{24}|)$"));
-            }
-        }
+        org_filter(query)?
     } else {
         None
     };

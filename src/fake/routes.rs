@@ -129,9 +129,9 @@ fn parse_route(shared: &Shared, path: &str) -> Option<(Owner, Option<String>)> {
     }
 }
 
-fn route(shared: &Shared, req: &Request) -> Result<Response, Response> {
-    let not_found = || error(404, "NotFound", &format!("Path {} was not found", req.path));
-    let rest = api_path(&shared.prefix, &req.path).ok_or_else(not_found)?;
+/// The bearer token (401) and `Accept-Version` (400) checks, which every
+/// route makes first.
+fn authenticate(shared: &Shared, req: &Request) -> Result<(), Response> {
     let auth = req.header("authorization").unwrap_or("");
     let bearer = auth
         .split_once(' ')
@@ -153,6 +153,13 @@ fn route(shared: &Shared, req: &Request) -> Result<Response, Response> {
             ));
         }
     }
+    Ok(())
+}
+
+fn route(shared: &Shared, req: &Request) -> Result<Response, Response> {
+    let not_found = || error(404, "NotFound", &format!("Path {} was not found", req.path));
+    let rest = api_path(&shared.prefix, &req.path).ok_or_else(not_found)?;
+    authenticate(shared, req)?;
     if let Some(dir) = Directory::from_path(rest) {
         return Ok(super::directories::serve(shared, req, dir));
     }

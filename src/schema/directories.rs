@@ -229,18 +229,21 @@ impl Me {
     /// name, else the email address; `None` when the server sent none.
     #[must_use]
     pub fn display_name(&self) -> Option<String> {
-        fn nonempty(s: &Option<String>) -> Option<&str> {
-            s.as_deref().filter(|s| !s.trim().is_empty())
+        fn nonempty(s: Option<&str>) -> Option<&str> {
+            s.filter(|s| !s.trim().is_empty())
         }
-        if let Some(full) = nonempty(&self.full_name) {
+        if let Some(full) = nonempty(self.full_name.as_deref()) {
             return Some(full.to_owned());
         }
-        let parts: Vec<&str> = [nonempty(&self.first_name), nonempty(&self.last_name)]
-            .into_iter()
-            .flatten()
-            .collect();
+        let parts: Vec<&str> = [
+            nonempty(self.first_name.as_deref()),
+            nonempty(self.last_name.as_deref()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         if parts.is_empty() {
-            nonempty(&self.email).map(str::to_owned)
+            nonempty(self.email.as_deref()).map(str::to_owned)
         } else {
             Some(parts.join(" "))
         }
