@@ -730,3 +730,23 @@ mod https {
         assert!(bad.is_err());
     }
 }
+
+#[test]
+fn a_status_after_processing_does_the_work_and_loses_the_answer() {
+    let fake = FakeLosant::start();
+    let client = losant_rest::Client::builder()
+        .access_token(fake.access_token())
+        .base_url(fake.url())
+        .build()
+        .unwrap();
+    fake.fail_matching("POST", "/me/tokens", 1, Fault::status_after_processing(504));
+    let err = client
+        .send(losant_rest::tokens::CreateToken::new(
+            losant_rest::schema::ApiTokenPost::new("made"),
+        ))
+        .unwrap_err();
+    assert_eq!(err.status(), Some(504));
+    assert!(err.may_have_been_applied());
+    assert_eq!(fake.token_count(), 1, "the token was made");
+    assert_eq!(fake.request_count(), 1, "a POST is not sent again");
+}

@@ -45,6 +45,10 @@ pub enum Fault {
     Reset,
     /// Process the request, then close the connection without answering.
     ResetAfterProcessing,
+    /// Process the request, then answer with this status and a Losant error
+    /// body instead of the real answer, as a gateway that timed out after
+    /// the server did the work.
+    StatusAfterProcessing(u16),
     /// Process, send the full `Content-Length` but only half the body, then close.
     TruncatedBody,
     /// Send a close-delimited `200` JSON body that never ends; not processed.
@@ -127,6 +131,14 @@ impl Fault {
     #[must_use]
     pub fn reset_after_processing() -> Fault {
         Fault::ResetAfterProcessing
+    }
+
+    /// Processes the request (state changes!), then answers with `status`
+    /// and a Losant error body instead: a gateway's 504 after the server
+    /// made the token, say.
+    #[must_use]
+    pub fn status_after_processing(status: u16) -> Fault {
+        Fault::StatusAfterProcessing(status)
     }
 
     /// Processes the request, sends the headers with the full `Content-Length`

@@ -373,6 +373,14 @@ fn serve<S: Transport>(shared: &Shared, stream: S) {
                 let _ = routes::process(shared, &req);
                 break;
             }
+            Some(Fault::StatusAfterProcessing(status)) => {
+                let _ = routes::process(shared, &req);
+                let resp = fault_response(&Fault::status(status));
+                match resp {
+                    Some(resp) => (resp, close, close),
+                    None => break,
+                }
+            }
             Some(Fault::TruncatedBody) => {
                 let [head, body] = render(shared, &req, routes::process(shared, &req), close);
                 let _ = c.send(&head).and_then(|()| c.send(&body[..body.len() / 2]));
