@@ -243,6 +243,39 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Every token of every owner
+//!
+//! The directories lead to every owner: [`applications::ListApplications`]
+//! (`GET /applications`), [`instances::ListInstances`] (`GET /instances`)
+//! and [`me::GetMe`] (`GET /me`). [`Client::all_tokens`] walks them and reads
+//! every owner's tokens, 8 owners at once, each token with its owner; an
+//! owner that cannot be read is reported in
+//! [`Inventory::errors`](owners::Inventory::errors) and the job goes on. See
+//! [`owners`] for an audit in a few lines, and [`date`] and
+//! [`ApiToken::expires_within`](schema::ApiToken::expires_within) for the
+//! dates.
+//!
+//! ```
+//! use losant_rest::fake::{FakeLosant, Owner};
+//! use losant_rest::owners::AllTokens;
+//!
+//! # fn main() -> losant_rest::Result<()> {
+//! let fake = FakeLosant::start();
+//! fake.seed(2);
+//! let app = fake.add_application("greenhouse");
+//! fake.seed_for(&Owner::application(&app), 3);
+//! # let client = losant_rest::Client::builder().access_token(fake.access_token()).base_url(fake.url()).build()?;
+//! let inventory = client.all_tokens(&AllTokens::new())?;
+//! assert_eq!(inventory.owners.len(), 2); // the user and the application
+//! assert_eq!(inventory.tokens[2].owner, Owner::application(&app));
+//! assert_eq!(inventory.tokens[2].owner_name.as_deref(), Some("greenhouse"));
+//! # Ok(()) }
+//! ```
+//!
+//! To run many requests of your own at once, [`Client::send_all`] sends
+//! them on at most `n` threads (and pooled connections), answers in order,
+//! and [`concurrent::map`] does the same for any closure.
+//!
 //! # Testing your own code
 //!
 //! With the `fake` feature, [`fake::FakeLosant`] serves the token resources
@@ -274,7 +307,20 @@
 //!
 //! [`Request`] is public: implement it to call a Losant endpoint this crate
 //! does not cover yet, with the same headers, retries and errors. See the
-//! [`request`] module for an example.
+//! [`request`] module for an example. For a one-off call,
+//! [`request::RawRequest`] takes a method and a path and answers a
+//! `serde_json::Value`:
+//!
+//! ```
+//! use losant_rest::request::{Method, RawRequest};
+//!
+//! # fn main() -> losant_rest::Result<()> {
+//! # let fake = losant_rest::fake::FakeLosant::start();
+//! # let client = losant_rest::Client::builder().access_token(fake.access_token()).base_url(fake.url()).build()?;
+//! let me = client.send(RawRequest::new(Method::Get, "/me"))?;
+//! assert_eq!(me["firstName"], "Fake");
+//! # Ok(()) }
+//! ```
 //!
 //! # Features
 //!
