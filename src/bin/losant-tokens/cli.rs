@@ -94,11 +94,17 @@ pub struct Global {
 }
 
 impl Global {
-    pub fn owner(&self) -> Owner {
+    /// Whose tokens: the application's, the instance's or the user's. clap
+    /// does not see a conflict between a global option given before the
+    /// command and another after it, so it is checked here too.
+    pub fn owner(&self) -> Result<Owner, String> {
         match (&self.application, &self.instance) {
-            (Some(id), _) => Owner::Application(id.clone()),
-            (None, Some(id)) => Owner::Instance(id.clone()),
-            (None, None) => Owner::Me,
+            (Some(_), Some(_)) => Err(
+                "the argument '--application <ID>' cannot be used with '--instance <ID>'".into(),
+            ),
+            (Some(id), None) => Ok(Owner::Application(id.clone())),
+            (None, Some(id)) => Ok(Owner::Instance(id.clone())),
+            (None, None) => Ok(Owner::Me),
         }
     }
 }
@@ -329,12 +335,14 @@ mod tests {
             &["list", &format!("--application={id}")],
         ] {
             let cli = parse(words).unwrap();
-            assert_eq!(cli.global.owner(), Owner::Application(id.into()), "{words:?}");
+            assert_eq!(cli.global.owner(), Ok(Owner::Application(id.into())), "{words:?}");
         }
         let cli = parse(&["--json", "get", id, "--instance", id]).unwrap();
         assert!(cli.global.json);
-        assert_eq!(cli.global.owner(), Owner::Instance(id.into()));
-        assert_eq!(parse(&["show", id]).unwrap().global.owner(), Owner::Me);
+        assert_eq!(cli.global.owner(), Ok(Owner::Instance(id.into())));
+        assert_eq!(parse(&["show", id]).unwrap().global.owner(), Ok(Owner::Me));
+        let both = parse(&["--application", id, "get", id, "--instance", id]).unwrap();
+        assert!(both.global.owner().is_err());
     }
 
     #[test]

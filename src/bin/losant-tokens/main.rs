@@ -64,10 +64,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
         out.flush()?;
         return Ok(());
     }
+    let owner = cli.global.owner().map_err(Failure::Usage)?;
     let client = connect::client(&cli.global)?;
     let ctx = Ctx {
         client,
-        owner: cli.global.owner(),
+        owner,
         json: cli.global.json,
     };
     match cli.command {

@@ -496,10 +496,23 @@ fn retire(
             .map(|updated| ("disabled", Some(updated)))
             .map_err(|e| (describe(&e), may_have_reached(&e)))
     };
-    let (error, unsure) = match retired {
+    let (error, mut unsure) = match retired {
         Ok(done) => return Ok(done),
         Err(failed) => failed,
     };
+    // The call failed in a way that may have been carried out (a 5xx, a
+    // lost answer): read the old token again, which is safe to retry, to
+    // say how it stands instead of "may or may not".
+    if unsure {
+        match ctx.client.send(ctx.get(old_id)) {
+            Ok(now) if !delete_old && now.status == Some(TokenStatus::Inactive) => {
+                return Ok(("disabled", Some(now)));
+            }
+            Ok(_) => unsure = false,
+            Err(e) if delete_old && e.is_not_found() => return Ok(("deleted", None)),
+            Err(_) => {}
+        }
+    }
     let (verb, command) = if delete_old {
         ("deleted", "delete")
     } else {
