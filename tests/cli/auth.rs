@@ -8,10 +8,8 @@ use crate::*;
 
 /// A file of its own holding `text`.
 fn file(name: &str, text: &str) -> PathBuf {
-    let path = std::env::temp_dir().join(format!(
-        "losant-tokens-auth-{}-{name}",
-        std::process::id()
-    ));
+    let path =
+        std::env::temp_dir().join(format!("losant-tokens-auth-{}-{name}", std::process::id()));
     std::fs::write(&path, text).expect("write a test file");
     path
 }
@@ -52,12 +50,19 @@ fn the_access_token_comes_from_a_file_with_its_newline_dropped() {
     cmd.env("LOSANT_API_TOKEN_FILE", path);
     let out = output(cmd);
     out.assert_error(2);
-    assert!(out.stderr.contains("both LOSANT_API_TOKEN_FILE and LOSANT_API_TOKEN"));
+    assert!(
+        out.stderr
+            .contains("both LOSANT_API_TOKEN_FILE and LOSANT_API_TOKEN")
+    );
 
     // A missing or empty file.
     let out = run(&fake, &["list", "--token-file", "/nonexistent/token"]);
     out.assert_error(2);
-    assert!(out.stderr.contains("cannot read the token file /nonexistent/token"), "{out:#?}");
+    assert!(
+        out.stderr
+            .contains("cannot read the token file /nonexistent/token"),
+        "{out:#?}"
+    );
     let empty = file("empty", "\n");
     let out = run(&fake, &["list", "--token-file", empty.to_str().unwrap()]);
     out.assert_error(2);
@@ -72,7 +77,10 @@ fn a_refused_token_says_where_it_came_from_and_which_url_refused_it() {
     cmd.env("LOSANT_API_TOKEN", "not-the-token");
     let out = output(cmd);
     out.assert_error(1);
-    assert!(out.stderr.starts_with("error: 401 Unauthorized"), "{out:#?}");
+    assert!(
+        out.stderr.starts_with("error: 401 Unauthorized"),
+        "{out:#?}"
+    );
     assert!(
         out.stderr.contains(&format!(
             "(the access token from LOSANT_API_TOKEN was refused by {})",

@@ -61,7 +61,6 @@ fn json_output_for_every_command() {
     run(&fake, &["get", MISSING_ID, "--json"]).assert_error(1);
 }
 
-
 /// Every object's keys in the order the text has them (serde_json's `Value`
 /// would sort or keep them depending on its features, so the text is read
 /// directly).
@@ -122,9 +121,11 @@ fn key_orders(text: &str) -> Vec<Vec<String>> {
 fn every_command_sorts_its_json_keys_at_every_depth() {
     let fake = FakeLosant::start();
     let ids = fake.seed(3);
-    fake.insert(json!({"name": "rich", "status": "active", "scope": ["all.User.read"],
+    fake.insert(
+        json!({"name": "rich", "status": "active", "scope": ["all.User.read"],
         "orgRoles": [{"role": "edit", "orgId": "sandbox", "applicationRoles": [
-            {"role": "view", "resourceId": "5a5a5a5a5a5a5a5a5a5a5a5a"}]}]}));
+            {"role": "view", "resourceId": "5a5a5a5a5a5a5a5a5a5a5a5a"}]}]}),
+    );
     let dir = std::env::temp_dir();
     let mut outputs = Vec::new();
     for args in [

@@ -34,7 +34,11 @@ fn list_prints_an_aligned_table() {
         assert_eq!(line.find(id.as_str()), Some(columns[0]), "{line}");
         assert_eq!(line.find(&name), Some(columns[1]), "{line}");
         assert_eq!(line[columns[2]..].split(' ').next(), Some(status), "{line}");
-        assert_eq!(line[columns[3]..].split(' ').next(), Some("all.User"), "{line}");
+        assert_eq!(
+            line[columns[3]..].split(' ').next(),
+            Some("all.User"),
+            "{line}"
+        );
         assert_eq!(line.find(created), Some(columns[4]), "{line}");
         assert_eq!(&line[columns[5]..], expires, "{line}");
     }
@@ -203,7 +207,10 @@ fn list_expiring_within_keeps_what_expires_soon_and_expired_only_when_asked() {
     assert_eq!(names(&week), ["expired", "soon"]);
     assert!(json_list(&fake, &["--expiring-within=0"]).is_empty());
     assert_eq!(
-        names(&json_list(&fake, &["--expiring-within=0", "--include-expired"])),
+        names(&json_list(
+            &fake,
+            &["--expiring-within=0", "--include-expired"]
+        )),
         ["expired"]
     );
     assert_eq!(
@@ -212,7 +219,10 @@ fn list_expiring_within_keeps_what_expires_soon_and_expired_only_when_asked() {
     );
 
     // The table marks the expired token.
-    let out = run(&fake, &["list", "--expiring-within", "7", "--include-expired"]);
+    let out = run(
+        &fake,
+        &["list", "--expiring-within", "7", "--include-expired"],
+    );
     out.assert_ok();
     let lines: Vec<&str> = out.stdout.lines().collect();
     assert_eq!(lines.len(), 3, "{out:#?}");
@@ -267,7 +277,10 @@ fn list_shows_every_scope_and_aligns_wide_names() {
     let out = run(&fake, &["list"]);
     out.assert_ok();
     let lines: Vec<&str> = out.stdout.lines().collect();
-    assert!(lines[1].contains(" all.User.read,userApiTokens.get "), "{out:#?}");
+    assert!(
+        lines[1].contains(" all.User.read,userApiTokens.get "),
+        "{out:#?}"
+    );
     assert!(lines[2].contains(" active  -  "), "{out:#?}");
     // STATUS starts in the same terminal column on every line: the wide
     // name takes 12 columns for its 9 characters.
@@ -281,8 +294,16 @@ fn list_shows_every_scope_and_aligns_wide_names() {
             })
             .sum::<usize>()
     };
-    assert_eq!(column(lines[0], "STATUS"), column(lines[1], "active"), "{out:#?}");
-    assert_eq!(column(lines[0], "STATUS"), column(lines[2], "active"), "{out:#?}");
+    assert_eq!(
+        column(lines[0], "STATUS"),
+        column(lines[1], "active"),
+        "{out:#?}"
+    );
+    assert_eq!(
+        column(lines[0], "STATUS"),
+        column(lines[2], "active"),
+        "{out:#?}"
+    );
 }
 
 /// `losant-tokens list | head -1`: the reader goes away early; the tool
@@ -302,7 +323,11 @@ fn list_into_a_closed_pipe_ends_quietly() {
     let mut stdout = child.stdout.take().expect("piped stdout");
     let mut first = [0u8; 64];
     stdout.read_exact(&mut first).expect("the header");
-    assert!(first.starts_with(b"ID "), "{:?}", String::from_utf8_lossy(&first));
+    assert!(
+        first.starts_with(b"ID "),
+        "{:?}",
+        String::from_utf8_lossy(&first)
+    );
     drop(stdout); // as `head` does once it has its lines
     let mut stderr = String::new();
     child
@@ -315,4 +340,3 @@ fn list_into_a_closed_pipe_ends_quietly() {
     assert_eq!(status.code(), Some(0), "{stderr}");
     assert!(stderr.is_empty(), "{stderr}");
 }
-

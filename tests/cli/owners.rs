@@ -188,7 +188,10 @@ fn an_application_token_rotates_end_to_end() {
     let base = format!("/applications/{APP}/tokens");
 
     let expires = original["expirationDate"].as_str().expect("a date");
-    let out = run(&fake, &["rotate", &old, "--application", APP, "--expires", expires]);
+    let out = run(
+        &fake,
+        &["rotate", &old, "--application", APP, "--expires", expires],
+    );
     out.assert_ok();
     let secret = out.stdout.strip_suffix('\n').expect("a line");
     assert!(secret.starts_with("fake-secret-"), "{out:#?}");
@@ -275,7 +278,10 @@ fn a_failed_application_rotation_gives_advice_for_that_application() {
     let fake = FakeLosant::start();
     let (old, _) = app_token(&fake);
     fake.fail_matching("PATCH", "/applications/*/tokens/*", 1, Fault::status(500));
-    let out = run(&fake, &["rotate", &old, "--application", APP, "--no-expiry"]);
+    let out = run(
+        &fake,
+        &["rotate", &old, "--application", APP, "--no-expiry"],
+    );
     assert_eq!(out.code, Some(1), "{out:#?}");
     assert_eq!(out.stdout.lines().count(), 1, "the secret was handed over");
     let new = out.created_id();
@@ -330,4 +336,3 @@ fn list_and_get_work_for_an_instance() {
     );
     assert_eq!(fake.token_count_for(&instance), 2);
 }
-

@@ -65,7 +65,10 @@ fn states(fake: &FakeLosant) -> Vec<(String, String)> {
         .paginate(losant_rest::tokens::ListTokens::new())
         .map(|t| {
             let t = t.expect("a token");
-            (t.id, t.status.map(|s| s.as_str().to_owned()).unwrap_or_default())
+            (
+                t.id,
+                t.status.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+            )
         })
         .collect()
 }
@@ -101,7 +104,10 @@ fn rotate_copies_the_token_and_disables_the_old_one() {
 fn rotate_delete_old_leaves_only_the_new_token() {
     let fake = FakeLosant::start();
     let old = rich_token(&fake);
-    let out = run(&fake, &["rotate", "--delete-old", &old, "--expires", EXPIRES]);
+    let out = run(
+        &fake,
+        &["rotate", "--delete-old", &old, "--expires", EXPIRES],
+    );
     out.assert_ok();
     assert_eq!(out.stdout.lines().count(), 1, "{out:#?}");
     let new = out.created_id();
@@ -118,7 +124,10 @@ fn rotate_never_guesses_an_expiry() {
     // The old token expires: say what the new one gets, or nothing happens.
     let out = run(&fake, &["rotate", &old]);
     out.assert_error(2);
-    assert!(out.stderr.contains(&format!("expires on {EXPIRES}")), "{out:#?}");
+    assert!(
+        out.stderr.contains(&format!("expires on {EXPIRES}")),
+        "{out:#?}"
+    );
     assert!(out.stderr.contains("would be a guess"), "{out:#?}");
     assert!(
         out.stderr
@@ -144,8 +153,7 @@ fn rotate_never_guesses_an_expiry() {
     let post = fake
         .requests()
         .into_iter()
-        .filter(|r| r.method == "POST")
-        .last()
+        .rfind(|r| r.method == "POST")
         .expect("a POST");
     let posted: Value = serde_json::from_slice(&post.body).expect("JSON");
     assert!(posted.get("expirationDate").is_none(), "{posted:#}");
@@ -164,15 +172,17 @@ fn rotate_never_guesses_an_expiry() {
     let never = fake.insert(json!({"name": "never", "status": "active"}));
     let out = run(&fake, &["rotate", &never]);
     out.assert_ok();
-    assert!(stored(&fake, &out.created_id()).get("expirationDate").is_none());
+    assert!(
+        stored(&fake, &out.created_id())
+            .get("expirationDate")
+            .is_none()
+    );
 }
 
 /// A folder of its own for a test's files.
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "losant-tokens-test-{}-{name}",
-        std::process::id()
-    ));
+    let dir =
+        std::env::temp_dir().join(format!("losant-tokens-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("a scratch folder");
     dir
@@ -205,10 +215,16 @@ fn rotate_exec_hands_the_secret_to_the_command_before_disabling_the_old_token() 
     let dir = scratch("exec");
     let out = rotate_exec(&fake, &dir, DEPLOY, &[&old, "--expires", EXPIRES]);
     out.assert_ok();
-    assert!(out.stdout.is_empty(), "the secret went to the command: {out:#?}");
+    assert!(
+        out.stdout.is_empty(),
+        "the secret went to the command: {out:#?}"
+    );
     let new = out.created_id();
     let secret = read(&dir.join("secret"));
-    assert!(secret.starts_with("fake-secret-") && secret.ends_with('\n'), "{secret:?}");
+    assert!(
+        secret.starts_with("fake-secret-") && secret.ends_with('\n'),
+        "{secret:?}"
+    );
     assert!(!out.stderr.contains(secret.trim()), "{out:#?}");
     assert_eq!(read(&dir.join("id")), new);
     // While the command ran, the old token was still active.
@@ -243,7 +259,11 @@ fn rotate_exec_failure_deletes_the_new_token_and_keeps_the_old_one() {
     assert_eq!(out.code, Some(1), "{out:#?}");
     assert!(out.stdout.is_empty(), "{out:#?}");
     let new = read(&dir.join("id"));
-    assert!(out.stderr.contains("the deploy command failed (exit status: 3)"), "{out:#?}");
+    assert!(
+        out.stderr
+            .contains("the deploy command failed (exit status: 3)"),
+        "{out:#?}"
+    );
     assert!(
         out.stderr.contains(&format!(
             "the new token {new} was deleted; the old token {old} is unchanged and still active"
@@ -282,12 +302,14 @@ fn rotate_cleans_up_after_a_lost_create_answer() {
     assert_eq!(out.code, Some(1), "{out:#?}");
     assert!(out.stdout.is_empty(), "{out:#?}");
     assert!(
-        out.stderr.contains("was created although its answer was lost, and has been deleted"),
+        out.stderr
+            .contains("was created although its answer was lost, and has been deleted"),
         "{out:#?}"
     );
     assert!(
-        out.stderr
-            .contains(&format!("the old token {old} is unchanged and still active")),
+        out.stderr.contains(&format!(
+            "the old token {old} is unchanged and still active"
+        )),
         "{out:#?}"
     );
     // Only the token this rotate made went: the one known before stays.
@@ -300,22 +322,29 @@ fn rotate_cleans_up_after_a_lost_create_answer() {
     fake.fail_matching("POST", "/me/tokens", 1, Fault::status(502));
     let out = run(&fake, &["rotate", &old]);
     assert_eq!(out.code, Some(1), "{out:#?}");
-    assert!(out.stderr.contains("no new token was created (none named"), "{out:#?}");
+    assert!(
+        out.stderr.contains("no new token was created (none named"),
+        "{out:#?}"
+    );
     assert_eq!(fake.token_count(), 2);
 
     // The lookup fails too: exactly what to look for.
     let fake = FakeLosant::start();
     let old = plain_token(&fake);
     fake.fail_matching("POST", "/me/tokens", 1, Fault::reset_after_processing());
-    fake.fail_matching("GET", "/me/tokens", 1, Fault::delay(std::time::Duration::ZERO));
+    fake.fail_matching(
+        "GET",
+        "/me/tokens",
+        1,
+        Fault::delay(std::time::Duration::ZERO),
+    );
     fake.fail_matching("GET", "/me/tokens", 1, Fault::status(500));
     let out = run(&fake, &["rotate", &old]);
     assert_eq!(out.code, Some(1), "{out:#?}");
     assert!(out.stderr.contains("looking for it failed too"), "{out:#?}");
     assert!(
-        out.stderr.contains(&format!(
-            "its description ends with `(rotated from {OLD})`"
-        )),
+        out.stderr
+            .contains(&format!("its description ends with `(rotated from {OLD})`")),
         "{out:#?}"
     );
     assert_eq!(fake.token_count(), 2, "the lost token is still there");
@@ -338,13 +367,29 @@ fn converges(name: &str, delete_old: bool, plant: impl Fn(&FakeLosant, &Path)) {
     };
     plant(&fake, &dir);
     let first = rotate_exec(&fake, &dir, cmd, args);
-    assert_ne!(first.code, Some(0), "{name}: the planted fault did nothing: {first:#?}");
-    assert!(!active(&fake).is_empty(), "{name}: no active token: {first:#?}");
+    assert_ne!(
+        first.code,
+        Some(0),
+        "{name}: the planted fault did nothing: {first:#?}"
+    );
+    assert!(
+        !active(&fake).is_empty(),
+        "{name}: no active token: {first:#?}"
+    );
     let again = rotate_exec(&fake, &dir, cmd, args);
     again.assert_ok();
     let now_active = active(&fake);
-    assert_eq!(now_active.len(), 1, "{name}: {:?}\n{first:#?}\n{again:#?}", states(&fake));
-    assert_eq!(now_active[0], read(&dir.join("id")), "{name}: the deployed token");
+    assert_eq!(
+        now_active.len(),
+        1,
+        "{name}: {:?}\n{first:#?}\n{again:#?}",
+        states(&fake)
+    );
+    assert_eq!(
+        now_active[0],
+        read(&dir.join("id")),
+        "{name}: the deployed token"
+    );
     assert_ne!(now_active[0], old);
     if delete_old {
         assert!(fake.token(&old).is_none(), "{name}");
@@ -361,7 +406,10 @@ fn converges(name: &str, delete_old: bool, plant: impl Fn(&FakeLosant, &Path)) {
         assert_eq!(third.code, Some(1), "{name}: {third:#?}");
     } else {
         third.assert_ok();
-        assert!(third.stderr.contains("was rotated already"), "{name}: {third:#?}");
+        assert!(
+            third.stderr.contains("was rotated already"),
+            "{name}: {third:#?}"
+        );
     }
     assert!(!methods(&fake).contains(&"POST".to_owned()), "{name}");
     assert_eq!(active(&fake).len(), 1, "{name}");
@@ -372,9 +420,21 @@ fn an_interrupted_rotate_converges_when_run_again_at_every_step() {
     let fail = |method: &'static str, path: &'static str, fault: Fault| {
         move |fake: &FakeLosant, _: &Path| fake.fail_matching(method, path, 1, fault.clone())
     };
-    converges("get-old", false, fail("GET", "/me/tokens/*", Fault::status(500)));
-    converges("lookup", false, fail("GET", "/me/tokens", Fault::status(500)));
-    converges("create", false, fail("POST", "/me/tokens", Fault::status(500)));
+    converges(
+        "get-old",
+        false,
+        fail("GET", "/me/tokens/*", Fault::status(500)),
+    );
+    converges(
+        "lookup",
+        false,
+        fail("GET", "/me/tokens", Fault::status(500)),
+    );
+    converges(
+        "create",
+        false,
+        fail("POST", "/me/tokens", Fault::status(500)),
+    );
     converges(
         "create-lost",
         false,
@@ -388,8 +448,16 @@ fn an_interrupted_rotate_converges_when_run_again_at_every_step() {
     converges("deploy", false, |_, dir| {
         std::fs::write(dir.join("fail"), "").expect("a flag file");
     });
-    converges("disable", false, fail("PATCH", "/me/tokens/*", Fault::status(500)));
-    converges("delete-old", true, fail("DELETE", "/me/tokens/*", Fault::status(500)));
+    converges(
+        "disable",
+        false,
+        fail("PATCH", "/me/tokens/*", Fault::status(500)),
+    );
+    converges(
+        "delete-old",
+        true,
+        fail("DELETE", "/me/tokens/*", Fault::status(500)),
+    );
 }
 
 #[test]
@@ -505,7 +573,10 @@ fn rotate_reads_the_old_token_again_when_the_answer_to_retiring_it_is_lost() {
         let out = run(&fake, &args);
         out.assert_ok();
         let verb = if delete_old { "deleted" } else { "disabled" };
-        assert!(out.stderr.contains(&format!("{verb} the old token {old}")), "{out:#?}");
+        assert!(
+            out.stderr.contains(&format!("{verb} the old token {old}")),
+            "{out:#?}"
+        );
         assert_eq!(active(&fake), [out.created_id()]);
     }
 }
@@ -521,8 +592,9 @@ fn rotate_says_nothing_changed_when_creating_fails() {
     // A 500 may have been carried out: looked for, none found.
     assert!(out.stderr.contains("no new token was created"), "{out:#?}");
     assert!(
-        out.stderr
-            .contains(&format!("the old token {old} is unchanged and still active")),
+        out.stderr.contains(&format!(
+            "the old token {old} is unchanged and still active"
+        )),
         "{out:#?}"
     );
     assert_eq!(fake.token_count(), 1);

@@ -41,13 +41,17 @@ fn create_prints_the_secret_alone_on_stdout() {
 
     // The secret is the one the server issued, on the create answer only.
     assert_eq!(methods(&fake), ["POST"]);
-
 }
 
 #[test]
 fn create_refuses_a_date_it_cannot_read_before_sending() {
     let fake = FakeLosant::start();
-    for bad in ["tomorrow", "next tuesday", "2030-02-30", "2020-01-01T00:00:00Z"] {
+    for bad in [
+        "tomorrow",
+        "next tuesday",
+        "2030-02-30",
+        "2020-01-01T00:00:00Z",
+    ] {
         let out = run(&fake, &["create", "x", "--expires", bad]);
         out.assert_usage();
         assert!(out.stderr.contains("--expires"), "{bad}: {out:#?}");
@@ -79,7 +83,8 @@ fn create_after_a_lost_answer_says_a_token_may_exist_and_how_to_find_it() {
     assert!(out.stdout.is_empty(), "{out:#?}");
     assert_eq!(fake.token_count(), 1, "the fake made it");
     assert!(
-        out.stderr.contains("a token named \"ci bot\" may have been created anyway"),
+        out.stderr
+            .contains("a token named \"ci bot\" may have been created anyway"),
         "{out:#?}"
     );
     assert!(
@@ -93,7 +98,10 @@ fn create_after_a_lost_answer_says_a_token_may_exist_and_how_to_find_it() {
     fake.fail_matching("POST", "/me/tokens", 1, Fault::status(502));
     let out = run(&fake, &["create", "ci bot"]);
     assert_eq!(out.code, Some(1), "{out:#?}");
-    assert!(out.stderr.contains("may have been created anyway"), "{out:#?}");
+    assert!(
+        out.stderr.contains("may have been created anyway"),
+        "{out:#?}"
+    );
     // A 400 is a refusal: nothing was made, and no such advice.
     fake.fail_matching("POST", "/me/tokens", 1, Fault::status(400));
     let out = run(&fake, &["create", "ci bot"]);
@@ -162,4 +170,3 @@ fn rename_and_delete_change_the_store() {
     again.assert_error(1);
     assert!(again.stderr.contains("404 NotFound"), "{again:#?}");
 }
-

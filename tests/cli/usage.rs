@@ -90,7 +90,10 @@ fn each_command_has_help_with_owner_json_and_exit_codes() {
     assert!(list.contains("--include-expired"), "{list}");
     let create = run_with(None, &["create", "--help"]).stdout;
     assert!(create.contains("--expires <DATE>"), "{create}");
-    assert!(create.contains("checked before anything is sent"), "{create}");
+    assert!(
+        create.contains("checked before anything is sent"),
+        "{create}"
+    );
 }
 
 #[test]
@@ -152,7 +155,14 @@ fn bad_arguments_exit_two_without_a_request() {
         &["create", "n", "--expires", "tomorrow"],
         &["create", "n", "--expires", "2020-01-01"],
         &["create", "n", "--expires-in", "0"],
-        &["create", "n", "--expires-in", "3", "--expires", "2099-01-01"],
+        &[
+            "create",
+            "n",
+            "--expires-in",
+            "3",
+            "--expires",
+            "2099-01-01",
+        ],
         &["get"],
         &["get", MISSING_ID, MISSING_ID],
         &["rename", MISSING_ID],
@@ -165,9 +175,16 @@ fn bad_arguments_exit_two_without_a_request() {
     // With no arguments at all: the help, on stderr, and exit 2.
     let out = run(&fake, &[]);
     assert_eq!(out.code, Some(2), "{out:#?}");
-    assert!(out.stdout.is_empty() && out.stderr.contains("Usage:"), "{out:#?}");
+    assert!(
+        out.stdout.is_empty() && out.stderr.contains("Usage:"),
+        "{out:#?}"
+    );
     // A malformed ID is refused before anything is sent: one line.
-    for args in [&["get", "not-an-id"][..], &["delete", "../../me"], &["rotate", "nope"]] {
+    for args in [
+        &["get", "not-an-id"][..],
+        &["delete", "../../me"],
+        &["rotate", "nope"],
+    ] {
         run(&fake, args).assert_error(2);
     }
     assert_eq!(fake.request_count(), 0);

@@ -47,7 +47,12 @@ pub struct AuditArgs {
           value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
     /// Exit 1 when any token has one of these findings
-    #[arg(long, value_name = "FINDING[,FINDING]", value_enum, value_delimiter = ',')]
+    #[arg(
+        long,
+        value_name = "FINDING[,FINDING]",
+        value_enum,
+        value_delimiter = ','
+    )]
     pub fail_on: Vec<Finding>,
 }
 
@@ -279,7 +284,9 @@ pub fn write_table(out: &mut impl Write, report: &Report) -> io::Result<()> {
         .collect();
     write_aligned(
         out,
-        &["OWNER", "ID", "NAME", "STATUS", "SCOPE", "EXPIRES", "FINDINGS"],
+        &[
+            "OWNER", "ID", "NAME", "STATUS", "SCOPE", "EXPIRES", "FINDINGS",
+        ],
         &rows,
     )
 }
@@ -353,7 +360,11 @@ pub fn run(ctx: &crate::commands::Ctx, args: &AuditArgs) -> Result<(), crate::re
     let window = Duration::from_secs(u64::from(args.expiring_within) * 86_400);
     let report = from_inventory(&inventory, SystemTime::now(), window);
     for e in &report.errors {
-        note(&format!("note: cannot read {}: {}", clean(&e.what), clean(&e.error)));
+        note(&format!(
+            "note: cannot read {}: {}",
+            clean(&e.what),
+            clean(&e.error)
+        ));
     }
     if ctx.json {
         print_json(&to_json(&report))?;
@@ -476,13 +487,17 @@ mod tests {
         let now = at("2030-01-01T00:00:00Z");
         let window = 30 * DAY;
         let read = scopes(&["all.User.read"]);
-        let f = |exp: Option<&str>, status, scope: &[String]| findings(exp, status, scope, now, window);
+        let f =
+            |exp: Option<&str>, status, scope: &[String]| findings(exp, status, scope, now, window);
         assert_eq!(f(None, Some("active"), &read), [Finding::NeverExpires]);
         assert_eq!(
             f(Some("2029-12-31T23:59:59Z"), Some("active"), &read),
             [Finding::Expired]
         );
-        assert_eq!(f(Some("2030-01-01T00:00:00Z"), None, &read), [Finding::Expired]);
+        assert_eq!(
+            f(Some("2030-01-01T00:00:00Z"), None, &read),
+            [Finding::Expired]
+        );
         assert_eq!(
             f(Some("2030-01-31T00:00:00Z"), Some("active"), &read),
             [Finding::ExpiresSoon]
@@ -491,16 +506,31 @@ mod tests {
         assert!(f(Some("someday"), Some("active"), &read).is_empty());
         assert_eq!(
             f(None, Some("inactive"), &scopes(&["all.Application"])),
-            [Finding::NeverExpires, Finding::BroadScope, Finding::Inactive]
+            [
+                Finding::NeverExpires,
+                Finding::BroadScope,
+                Finding::Inactive
+            ]
         );
     }
 
     #[test]
     fn broad_scopes_are_all_and_one_word() {
-        for broad in ["all.Application", "all.User", "all.Organization", "all.Instance"] {
+        for broad in [
+            "all.Application",
+            "all.User",
+            "all.Organization",
+            "all.Instance",
+        ] {
             assert!(is_broad(broad), "{broad}");
         }
-        for narrow in ["all.User.read", "all.", "all", "userApiTokens.get", "xall.User"] {
+        for narrow in [
+            "all.User.read",
+            "all.",
+            "all",
+            "userApiTokens.get",
+            "xall.User",
+        ] {
             assert!(!is_broad(narrow), "{narrow}");
         }
     }
@@ -585,13 +615,18 @@ mod tests {
         write_table(&mut out, &sample()).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        let column = |line: &str, word: &str| {
-            crate::width::width(&line[..line.find(word).expect(word)])
-        };
+        let column =
+            |line: &str, word: &str| crate::width::width(&line[..line.find(word).expect(word)]);
         assert_eq!(column(lines[0], "STATUS"), column(lines[1], "active"));
         assert_eq!(column(lines[0], "STATUS"), column(lines[2], "inactive"));
-        assert_eq!(column(lines[0], "FINDINGS"), column(lines[1], "never-expires"));
-        assert!(lines[1].starts_with("application Fleet, \"north\""), "{text}");
+        assert_eq!(
+            column(lines[0], "FINDINGS"),
+            column(lines[1], "never-expires")
+        );
+        assert!(
+            lines[1].starts_with("application Fleet, \"north\""),
+            "{text}"
+        );
         assert!(lines[2].ends_with("inactive"), "{text}");
     }
 
@@ -627,8 +662,12 @@ mod args_tests {
 
     #[test]
     fn fail_on_takes_a_comma_separated_list_and_defaults_hold() {
-        let line = Line::try_parse_from(["audit", "--fail-on", "never-expires,broad-scope"]).unwrap();
-        assert_eq!(line.audit.fail_on, [Finding::NeverExpires, Finding::BroadScope]);
+        let line =
+            Line::try_parse_from(["audit", "--fail-on", "never-expires,broad-scope"]).unwrap();
+        assert_eq!(
+            line.audit.fail_on,
+            [Finding::NeverExpires, Finding::BroadScope]
+        );
         assert_eq!(line.audit.expiring_within, 30);
         assert_eq!(line.audit.concurrency, 8);
         assert!(!line.audit.csv);

@@ -1,4 +1,8 @@
 //! The command line, on clap's derive: every command, flag and help text.
+//!
+//! The doc comments of the arguments are the help texts users read, so they
+//! name variables and flags as a user types them, without backticks.
+#![allow(clippy::doc_markdown)]
 
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
@@ -335,7 +339,11 @@ mod tests {
             &["list", &format!("--application={id}")],
         ] {
             let cli = parse(words).unwrap();
-            assert_eq!(cli.global.owner(), Ok(Owner::Application(id.into())), "{words:?}");
+            assert_eq!(
+                cli.global.owner(),
+                Ok(Owner::Application(id.into())),
+                "{words:?}"
+            );
         }
         let cli = parse(&["--json", "get", id, "--instance", id]).unwrap();
         assert!(cli.global.json);
@@ -355,7 +363,14 @@ mod tests {
             &["list", "--include-expired"],
             &["create", "x", "--expires", "tomorrow"],
             &["create", "x", "--expires", "2001-01-01"],
-            &["create", "x", "--expires", "2099-01-01", "--expires-in", "3"],
+            &[
+                "create",
+                "x",
+                "--expires",
+                "2099-01-01",
+                "--expires-in",
+                "3",
+            ],
             &["create", "x", "--expires-in", "0"],
             &["rotate", "x", "--no-expiry", "--expires-in", "3"],
             &["completions", "tcsh"],

@@ -107,21 +107,24 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<(), Failure> {
             tokens.push(token);
             continue;
         };
-        match (token.expiration_date.as_deref(), date::expires_at(&token)) {
-            (None, _) => {}
-            (Some(text), None) => note(&format!(
-                "note: left out token {} ({}): cannot read its expirationDate {}",
-                token.id,
-                clean(&token.name),
-                clean(text)
-            )),
-            (Some(_), Some(at)) if at <= now => {
-                if args.include_expired {
-                    tokens.push(token);
-                }
+        // Tokens that never expire are left out, and so are expired ones
+        // unless asked for.
+        let keep = match (token.expiration_date.as_deref(), date::expires_at(&token)) {
+            (None, _) => false,
+            (Some(text), None) => {
+                note(&format!(
+                    "note: left out token {} ({}): cannot read its expirationDate {}",
+                    token.id,
+                    clean(&token.name),
+                    clean(text)
+                ));
+                false
             }
-            (Some(_), Some(at)) if at <= horizon => tokens.push(token),
-            (Some(_), Some(_)) => {}
+            (Some(_), Some(at)) if at <= now => args.include_expired,
+            (Some(_), Some(at)) => at <= horizon,
+        };
+        if keep {
+            tokens.push(token);
         }
     }
     if ctx.json {
@@ -161,7 +164,9 @@ pub fn create(ctx: &Ctx, args: CreateArgs) -> Result<(), Failure> {
                     "a token named {name:?} may have been created anyway, and nobody has \
                      its secret: look for one made since {started} with `{}`, and delete it \
                      with `{}`",
-                    ctx.advice(&format!("list --filter '{name}' --sort creationDate --desc")),
+                    ctx.advice(&format!(
+                        "list --filter '{name}' --sort creationDate --desc"
+                    )),
                     ctx.advice("delete ID"),
                     started = date::format(started),
                 ),

@@ -40,9 +40,9 @@ pub fn client(global: &Global) -> Result<Client, Failure> {
                 )
             }
             (None, Some(token)) => (
-                token.into_string().map_err(|_| {
-                    config("LOSANT_API_TOKEN is not valid UTF-8")
-                })?,
+                token
+                    .into_string()
+                    .map_err(|_| config("LOSANT_API_TOKEN is not valid UTF-8"))?,
                 "LOSANT_API_TOKEN".to_owned(),
             ),
             (None, None) => {
@@ -58,7 +58,10 @@ pub fn client(global: &Global) -> Result<Client, Failure> {
         return Err(config(&format!("the access token from {source} is empty")));
     }
     let mut builder = Client::builder().access_token(token);
-    if let Some(url) = std::env::var("LOSANT_API_URL").ok().filter(|u| !u.is_empty()) {
+    if let Some(url) = std::env::var("LOSANT_API_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
         builder = builder.base_url(url);
     }
     let ca = global

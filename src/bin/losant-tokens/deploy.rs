@@ -27,9 +27,7 @@ pub fn run(command: &str, secret: &str, new_id: &str, old_id: &str) -> Result<()
             Err(e) => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(format!(
-                    "cannot hand the secret to the deploy command: {e}"
-                ));
+                return Err(format!("cannot hand the secret to the deploy command: {e}"));
             }
         }
     } // Dropped here: the command sees the end of its input.

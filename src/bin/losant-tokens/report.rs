@@ -140,7 +140,7 @@ pub fn print_json(value: &impl serde::Serialize) -> io::Result<()> {
 }
 
 /// `value` with every object's keys in sorted order, at every depth. (A map
-/// built from sorted pairs keeps that order whether or not serde_json
+/// built from sorted pairs keeps that order whether or not `serde_json`
 /// preserves insertion order in this build.)
 pub fn sorted(value: Value) -> Value {
     match value {
@@ -189,7 +189,11 @@ pub fn write_table(
 
 /// A header and rows in columns two spaces apart, aligned by the columns
 /// the text takes in a terminal; the last column is not padded.
-pub fn write_aligned(out: &mut impl Write, header: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
+pub fn write_aligned(
+    out: &mut impl Write,
+    header: &[&str],
+    rows: &[Vec<String>],
+) -> io::Result<()> {
     let header: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
     let mut widths = vec![0; header.len()];
     for row in std::iter::once(&header).chain(rows) {

@@ -60,44 +60,11 @@ pub fn rotate(ctx: &Ctx, args: &RotateArgs) -> Result<(), Failure> {
     let expiry = plan_expiry(&old, args, started)?;
 
     // 3. What earlier runs left: tokens of that name, and which of them
-    //    were rotated from this one.
-    let same_name = same_name(ctx, &old.name).map_err(|e| Failure::Partial {
-        error: describe(&e),
-        state: format!("nothing was changed: no new token was created; {unchanged}"),
-    })?;
-    let known: HashSet<String> = same_name.iter().map(|t| t.id.to_ascii_lowercase()).collect();
-    let earlier: Vec<ApiToken> = same_name
-        .into_iter()
-        .filter(|t| t.id != old.id && is_successor(t, &old.id))
-        .collect();
-
-    // 4. Already done: the old token is off and one replacement is on.
-    if old.status == Some(TokenStatus::Inactive) {
-        let active: Vec<&ApiToken> = earlier
-            .iter()
-            .filter(|t| t.status == Some(TokenStatus::Active))
-            .collect();
-        match active.as_slice() {
-            [] => {}
-            [done] => return already_rotated(ctx, &old, done, args.delete_old),
-            several => {
-                let ids: Vec<&str> = several.iter().map(|t| t.id.as_str()).collect();
-                return Err(Failure::Partial {
-                    error: format!(
-                        "{} active tokens were rotated from {}: {}",
-                        ids.len(),
-                        old.id,
-                        ids.join(", ")
-                    ),
-                    state: format!(
-                        "nothing was changed; keep the one in use and delete the others with \
-                         `{}`",
-                        ctx.advice("delete ID")
-                    ),
-                });
-            }
-        }
-    }
+    //    were rotated from this one. 4. Already done: say so.
+    let (known, earlier) = match earlier_runs(ctx, &old, args.delete_old, &unchanged)? {
+        Earlier::Done => return Ok(()),
+        Earlier::Left { known, earlier } => (known, earlier),
+    };
 
     // 5. Create the replacement.
     let name = clean(&old.name);
@@ -142,30 +109,108 @@ pub fn rotate(ctx: &Ctx, args: &RotateArgs) -> Result<(), Failure> {
     // 7. Retire: first what earlier runs left, then the old token.
     let retired = retire(ctx, &old, &new, &earlier, args.delete_old);
     if ctx.json {
-        // One document, once the old token is handled: the secret (unless a
-        // deploy command has it) goes out whether or not that step worked.
-        let (old_json, action) = match &retired {
-            Ok((action, Some(updated))) => (token_json(updated), json!(action)),
-            Ok((action, None)) => (token_json(&old), json!(action)),
-            Err(_) => (token_json(&old), Value::Null),
+        let handed = if args.exec.is_some() {
+            None
+        } else {
+            Some(secret)
         };
-        let replaced: Vec<&str> = earlier.iter().map(|t| t.id.as_str()).collect();
-        let mut document = json!({
-            "new": token_json(&new),
-            "old": old_json,
-            "oldAction": action,
-            "replaced": if retired.is_ok() { json!(replaced) } else { Value::Null },
-        });
-        if args.exec.is_none() {
-            document["secret"] = json!(secret);
-        }
-        if let Err(e) = print_json(&document) {
-            return Err(json_lost(ctx, &old, &new, &retired, args.exec.is_some(), &e));
-        }
+        print_rotated(ctx, &old, &new, &earlier, &retired, handed)?;
     }
     let (action, _) = retired?;
     announce(ctx, &old, &new, action);
     Ok(())
+}
+
+/// What earlier rotates of the same token left.
+enum Earlier {
+    /// The rotation was finished already (and is reported).
+    Done,
+    /// `known`: the IDs of every token with the old token's name;
+    /// `earlier`: those rotated from it.
+    Left {
+        known: HashSet<String>,
+        earlier: Vec<ApiToken>,
+    },
+}
+
+fn earlier_runs(
+    ctx: &Ctx,
+    old: &ApiToken,
+    delete_old: bool,
+    unchanged: &str,
+) -> Result<Earlier, Failure> {
+    let same_name = same_name(ctx, &old.name).map_err(|e| Failure::Partial {
+        error: describe(&e),
+        state: format!("nothing was changed: no new token was created; {unchanged}"),
+    })?;
+    let known: HashSet<String> = same_name
+        .iter()
+        .map(|t| t.id.to_ascii_lowercase())
+        .collect();
+    let earlier: Vec<ApiToken> = same_name
+        .into_iter()
+        .filter(|t| t.id != old.id && is_successor(t, &old.id))
+        .collect();
+    // Already done: the old token is off and one replacement is on.
+    if old.status == Some(TokenStatus::Inactive) {
+        let active: Vec<&ApiToken> = earlier
+            .iter()
+            .filter(|t| t.status == Some(TokenStatus::Active))
+            .collect();
+        match active.as_slice() {
+            [] => {}
+            [done] => {
+                already_rotated(ctx, old, done, delete_old)?;
+                return Ok(Earlier::Done);
+            }
+            several => {
+                let ids: Vec<&str> = several.iter().map(|t| t.id.as_str()).collect();
+                return Err(Failure::Partial {
+                    error: format!(
+                        "{} active tokens were rotated from {}: {}",
+                        ids.len(),
+                        old.id,
+                        ids.join(", ")
+                    ),
+                    state: format!(
+                        "nothing was changed; keep the one in use and delete the others with \
+                         `{}`",
+                        ctx.advice("delete ID")
+                    ),
+                });
+            }
+        }
+    }
+    Ok(Earlier::Left { known, earlier })
+}
+
+/// The rotate's one JSON document, once the old token is handled: the
+/// secret (unless a deploy command has it) goes out whether or not that
+/// step worked.
+fn print_rotated(
+    ctx: &Ctx,
+    old: &ApiToken,
+    new: &ApiToken,
+    earlier: &[ApiToken],
+    retired: &Result<(&'static str, Option<ApiToken>), Failure>,
+    secret: Option<&str>,
+) -> Result<(), Failure> {
+    let (old_json, action) = match retired {
+        Ok((action, Some(updated))) => (token_json(updated), json!(action)),
+        Ok((action, None)) => (token_json(old), json!(action)),
+        Err(_) => (token_json(old), Value::Null),
+    };
+    let replaced: Vec<&str> = earlier.iter().map(|t| t.id.as_str()).collect();
+    let mut document = json!({
+        "new": token_json(new),
+        "old": old_json,
+        "oldAction": action,
+        "replaced": if retired.is_ok() { json!(replaced) } else { Value::Null },
+    });
+    if let Some(secret) = secret {
+        document["secret"] = json!(secret);
+    }
+    print_json(&document).map_err(|e| json_lost(ctx, old, new, retired, secret.is_none(), &e))
 }
 
 /// The new token's expiry. Never none for a token that had one unless
@@ -239,8 +284,7 @@ fn unmarked(description: &str) -> &str {
     let trimmed = description.trim_end();
     if let Some(start) = trimmed.rfind("(rotated from ") {
         let id = &trimmed[start + "(rotated from ".len()..];
-        if id.len() == 25 && id.ends_with(')') && id[..24].bytes().all(|b| b.is_ascii_hexdigit())
-        {
+        if id.len() == 25 && id.ends_with(')') && id[..24].bytes().all(|b| b.is_ascii_hexdigit()) {
             return trimmed[..start].trim_end();
         }
     }
@@ -287,7 +331,9 @@ fn clean_up_lost(
     let how_to_find = format!(
         "find it with `{}` (made since {}, its description ends with `{}`) and delete it \
          with `{}`",
-        ctx.advice(&format!("list --filter '{name}' --sort creationDate --desc")),
+        ctx.advice(&format!(
+            "list --filter '{name}' --sort creationDate --desc"
+        )),
         date::format(since),
         mark(&old.id),
         ctx.advice("delete ID")
@@ -593,7 +639,10 @@ mod tests {
         old.id = OLD.into();
         old.description = Some("used by CI".into());
         let body = serde_json::to_value(replacement(&old, None)).unwrap();
-        assert_eq!(body["description"], format!("used by CI (rotated from {OLD})"));
+        assert_eq!(
+            body["description"],
+            format!("used by CI (rotated from {OLD})")
+        );
 
         let mut next = ApiToken::default();
         next.id = "5a0000000000000000000002".into();

@@ -16,7 +16,10 @@ pub fn width(text: &str) -> usize {
 /// `text` followed by spaces up to `columns` columns.
 pub fn pad(text: &str, columns: usize) -> String {
     let mut out = text.to_owned();
-    out.extend(std::iter::repeat_n(' ', columns.saturating_sub(width(text))));
+    out.extend(std::iter::repeat_n(
+        ' ',
+        columns.saturating_sub(width(text)),
+    ));
     out
 }
 
