@@ -2,7 +2,7 @@
 //! its findings, as a table, CSV or one JSON document.
 //!
 //! The findings and the three outputs are plain functions over [`Report`],
-//! the audit's own view of the tokens; reading the owners is [`run`], a thin
+//! the audit's own view of the tokens; reading the owners is `run`, a thin
 //! adapter over the library's `Client::all_tokens`.
 
 use std::io::{self, Write};
