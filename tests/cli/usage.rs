@@ -88,7 +88,12 @@ fn each_command_has_help_with_owner_json_and_exit_codes() {
     let list = run_with(None, &["list", "--help"]).stdout;
     assert!(list.contains("--expiring-within <DAYS>"), "{list}");
     assert!(list.contains("--include-expired"), "{list}");
+    let rotate = run_with(None, &["rotate", "--help"]).stdout;
+    for key in ["`oldAction`", "`replaced`", "`secret`", "`alreadyRotated`"] {
+        assert!(rotate.contains(key), "{key} in\n{rotate}");
+    }
     let create = run_with(None, &["create", "--help"]).stdout;
+    assert!(create.contains("`secret`"), "{create}");
     assert!(create.contains("--expires <DATE>"), "{create}");
     assert!(
         create.contains("checked before anything is sent"),

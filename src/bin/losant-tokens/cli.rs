@@ -36,6 +36,14 @@ Exit status: 0 success; 1 a request to Losant failed (or a deploy command
 failed); 2 bad arguments or configuration, or a request refused before
 sending, such as a malformed ID or a date that cannot be read.";
 
+const CREATE_HELP: &str = "\
+Creates a token and prints its secret on stdout, alone on its line. It is
+shown only this once: store it. With --json, prints the new token as one
+object instead, with its secret under `secret`.
+
+If Losant's answer is lost (a 502/504, a time-out, a dropped connection), the
+token may have been created anyway: the error says how to find it.";
+
 const ROTATE_HELP: &str = "\
 Creates a replacement for the token ID with its name, scopes, default role and
 organization roles, and its description with `(rotated from ID)` added, then
@@ -64,7 +72,13 @@ active replacement, the old token disabled, never no active token.
     (with --delete-old, the old token is deleted); exit 0.
   - Old token still active: a replacement made by an interrupted run cannot
     hand its secret over again, so a fresh one is made and handed over, and
-    only then are the earlier replacements deleted and the old token retired.";
+    only then are the earlier replacements deleted and the old token retired.
+
+With --json: one object once the old token is handled, with `new` (the new
+token), `old` (the old token), `oldAction` (`disabled`, `deleted`, or null
+when that step failed), `replaced` (the IDs of earlier replacements it
+deleted) and `secret` (the new secret; not with --exec). When there was
+nothing to do, `alreadyRotated` is true and `new` is the active replacement.";
 
 /// Manage the Losant API tokens of your user, an application or an instance.
 #[derive(Debug, Parser)]
@@ -119,7 +133,7 @@ pub enum Command {
     #[command(after_help = ENVIRONMENT_AND_EXIT)]
     List(ListArgs),
     /// Create a token and print its secret
-    #[command(after_help = ENVIRONMENT_AND_EXIT)]
+    #[command(long_about = CREATE_HELP, after_help = ENVIRONMENT_AND_EXIT)]
     Create(CreateArgs),
     /// Show one token, one `key: value` per line
     #[command(visible_alias = "show", after_help = ENVIRONMENT_AND_EXIT)]
