@@ -114,7 +114,12 @@ fn rotate_delete_old_leaves_only_the_new_token() {
     assert_copied(&fake, &old, &new);
     assert!(fake.token(&old).is_none());
     assert_eq!(fake.token_count(), 1);
-    assert_eq!(methods(&fake), ["GET", "GET", "POST", "DELETE"]);
+    assert_eq!(
+        methods(&fake),
+        ["GET", "GET", "POST", "DELETE"],
+        "{:?}",
+        routes(&fake)
+    );
 }
 
 #[test]
@@ -650,4 +655,31 @@ fn rotate_json_hands_over_the_secret_even_when_disabling_fails() {
         )),
         "{out:#?}"
     );
+}
+
+/// The secret cannot be written (stdout is /dev/full): nobody has it, so
+/// the new token is deleted and the old one keeps working.
+#[cfg(target_os = "linux")]
+#[test]
+fn rotate_deletes_the_new_token_when_its_secret_cannot_be_written() {
+    let fake = FakeLosant::start();
+    let old = plain_token(&fake);
+    let mut cmd = command(Some(&fake), &["rotate", &old]);
+    cmd.stdout(std::fs::File::create("/dev/full").expect("/dev/full"));
+    let out = cmd.output().expect("run losant-tokens");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot write the secret to stdout"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "was deleted; the old token {old} is unchanged and still active"
+        )),
+        "{stderr}"
+    );
+    assert_eq!(methods(&fake), ["GET", "GET", "POST", "DELETE"]);
+    assert_eq!(active(&fake), [old.clone()]);
+    assert_eq!(fake.token_count(), 1);
 }
