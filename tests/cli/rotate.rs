@@ -680,6 +680,6 @@ fn rotate_deletes_the_new_token_when_its_secret_cannot_be_written() {
         "{stderr}"
     );
     assert_eq!(methods(&fake), ["GET", "GET", "POST", "DELETE"]);
-    assert_eq!(active(&fake), [old.clone()]);
+    assert_eq!(active(&fake), [old]);
     assert_eq!(fake.token_count(), 1);
 }
