@@ -2,7 +2,7 @@
 //! delete, for whichever owner the command line names.
 
 use std::io::{self, Write};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use losant_rest::Client;
 use losant_rest::schema::{ApiToken, ApiTokenPatch, ApiTokenPost, FilterField, TokenStatus};
@@ -11,7 +11,8 @@ use losant_rest::tokens::{
 };
 use serde_json::json;
 
-use crate::args::{CreateArgs, ListArgs, PROGRAM, RenameArgs};
+use crate::cli::{CreateArgs, ListArgs, PROGRAM, RenameArgs, Status};
+use crate::date;
 use crate::report::{
     Failure, clean, created_json, describe, key_values, may_have_reached, note, print_json,
     print_secret, secret_of, status_word, token_json, write_table,
@@ -20,7 +21,7 @@ use crate::report::{
 /// The page size `list` asks for: Losant's largest.
 const PAGE_SIZE: u32 = 1000;
 
-const SECONDS_PER_DAY: i64 = 86_400;
+const SECONDS_PER_DAY: u64 = 86_400;
 
 /// What every command works with: the client, whose tokens, and whether to
 /// print JSON.
@@ -68,18 +69,19 @@ impl Ctx {
 }
 
 pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<(), Failure> {
+    // The table and the JSON need no links: leave them out of every page.
     let mut request = ListTokens::new()
         .owner(ctx.owner.clone())
-        .per_page(PAGE_SIZE);
-    if let Some(field) = &args.sort {
-        request = request.sort_field(field.clone());
-    }
+        .per_page(PAGE_SIZE)
+        .links(false)
+        .sort_field(args.sort.field());
     if args.desc {
         request = request.sort_direction(SortDirection::Desc);
     }
+    let status = args.status.map(Status::token_status);
     // The API filters on one field: the name when a glob is given, else the
     // status. The status is checked here as well, which covers both cases.
-    match (&args.filter, &args.status) {
+    match (&args.filter, &status) {
         (Some(glob), _) => request = request.filter_field(FilterField::Name).filter(glob),
         (None, Some(status)) => {
             request = request
@@ -88,30 +90,41 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<(), Failure> {
         }
         (None, None) => {}
     }
-    let now = now();
+    let now = SystemTime::now();
     let horizon = args
-        .expiring_within_days
-        .map(|days| now + i64::from(days) * SECONDS_PER_DAY);
+        .expiring_within
+        .map(|days| now + Duration::from_secs(u64::from(days) * SECONDS_PER_DAY));
     let mut tokens = Vec::new();
     for token in ctx.client.paginate(request) {
         let token = token?;
-        let status_ok = args
-            .status
+        let status_ok = status
             .as_ref()
             .is_none_or(|wanted| token.status.as_ref() == Some(wanted));
         if !status_ok {
             continue;
         }
-        match (horizon, token.expiration_date.as_deref()) {
-            (None, _) => tokens.push(token),
-            (Some(_), Some(date)) if epoch_seconds(date).is_none() => note(&format!(
-                "note: left out token {} ({}): cannot read its expirationDate {}",
-                token.id,
-                clean(&token.name),
-                clean(date)
-            )),
-            (Some(horizon), _) if expires_by(&token, horizon) => tokens.push(token),
-            (Some(_), _) => {}
+        let Some(horizon) = horizon else {
+            tokens.push(token);
+            continue;
+        };
+        // Tokens that never expire are left out, and so are expired ones
+        // unless asked for.
+        let keep = match (token.expiration_date.as_deref(), date::expires_at(&token)) {
+            (None, _) => false,
+            (Some(text), None) => {
+                note(&format!(
+                    "note: left out token {} ({}): cannot read its expirationDate {}",
+                    token.id,
+                    clean(&token.name),
+                    clean(text)
+                ));
+                false
+            }
+            (Some(_), Some(at)) if at <= now => args.include_expired,
+            (Some(_), Some(at)) => at <= horizon,
+        };
+        if keep {
+            tokens.push(token);
         }
     }
     if ctx.json {
@@ -119,170 +132,43 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<(), Failure> {
         return Ok(());
     }
     let mut out = io::BufWriter::new(io::stdout().lock());
-    write_table(&mut out, &tokens, |token| expires_by(token, now))?;
+    write_table(&mut out, &tokens, |token| has_expired(token, now))?;
     out.flush()?;
     Ok(())
 }
 
-/// Whether `token` has an expiry at or before `horizon` (seconds since the
-/// epoch). A token without one, or with one that cannot be read, does not.
-fn expires_by(token: &ApiToken, horizon: i64) -> bool {
-    token
-        .expiration_date
-        .as_deref()
-        .and_then(epoch_seconds)
-        .is_some_and(|expires| expires <= horizon)
-}
-
-/// Whether an expiry date has passed; `None` when it cannot be read.
-pub fn has_passed(date: &str) -> Option<bool> {
-    epoch_seconds(date).map(|expires| expires <= now())
-}
-
-/// Seconds since the Unix epoch, now.
-fn now() -> i64 {
-    match SystemTime::now().duration_since(UNIX_EPOCH) {
-        Ok(since) => i64::try_from(since.as_secs()).unwrap_or(i64::MAX),
-        Err(before) => i64::try_from(before.duration().as_secs()).map_or(i64::MIN, |s| -s),
-    }
-}
-
-/// The seconds since the Unix epoch of an ISO 8601 date-time such as
-/// Losant's `2026-11-25T14:48:12.000Z`, or of a date alone (midnight UTC).
-///
-/// The time may have seconds and a fraction (dropped), and ends with `Z`,
-/// an offset (`+01:00`, `-0530`, `+01`) or nothing (UTC). `None` for
-/// anything else, or for a date or time that does not exist.
-pub fn epoch_seconds(text: &str) -> Option<i64> {
-    let mut s = Scanner(text.as_bytes());
-    let year = s.digits(4)?;
-    s.byte(b'-')?;
-    let month = s.digits(2)?;
-    s.byte(b'-')?;
-    let day = s.digits(2)?;
-    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
-        return None;
-    }
-    let mut seconds = days_from_civil(year, month, day) * SECONDS_PER_DAY;
-    if s.is_empty() {
-        return Some(seconds);
-    }
-    if s.byte(b'T').or_else(|| s.byte(b't')).is_none() {
-        s.byte(b' ')?;
-    }
-    let hour = s.digits(2)?;
-    s.byte(b':')?;
-    let minute = s.digits(2)?;
-    let mut second = 0;
-    if s.byte(b':').is_some() {
-        second = s.digits(2)?;
-        if s.byte(b'.').or_else(|| s.byte(b',')).is_some() {
-            let fraction = s.0.iter().take_while(|b| b.is_ascii_digit()).count();
-            if fraction == 0 {
-                return None;
-            }
-            s.0 = &s.0[fraction..];
-        }
-    }
-    // 60 is a leap second.
-    if hour > 23 || minute > 59 || second > 60 {
-        return None;
-    }
-    seconds += hour * 3600 + minute * 60 + second;
-    let offset = match s.0.first() {
-        None => 0,
-        Some(b'Z' | b'z') => {
-            s.0 = &s.0[1..];
-            0
-        }
-        Some(&sign @ (b'+' | b'-')) => {
-            s.0 = &s.0[1..];
-            let hours = s.digits(2)?;
-            let minutes = if s.is_empty() {
-                0
-            } else {
-                let _ = s.byte(b':');
-                s.digits(2)?
-            };
-            if hours > 23 || minutes > 59 {
-                return None;
-            }
-            let offset = hours * 3600 + minutes * 60;
-            if sign == b'+' { offset } else { -offset }
-        }
-        Some(_) => return None,
-    };
-    s.is_empty().then_some(seconds - offset)
-}
-
-/// The days from 1970-01-01 to a date of the proleptic Gregorian calendar
-/// (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month_from_march = (month + 9) % 12;
-    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// The rest of a date being read.
-struct Scanner<'a>(&'a [u8]);
-
-impl Scanner<'_> {
-    fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    fn byte(&mut self, want: u8) -> Option<()> {
-        let (&first, rest) = self.0.split_first()?;
-        (first == want).then(|| self.0 = rest)
-    }
-
-    /// Exactly `n` ASCII digits, as a number.
-    fn digits(&mut self, n: usize) -> Option<i64> {
-        let digits = self.0.get(..n)?;
-        if !digits.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        self.0 = &self.0[n..];
-        Some(
-            digits
-                .iter()
-                .fold(0, |acc, d| acc * 10 + i64::from(d - b'0')),
-        )
-    }
+/// Whether `token` has an expiry that has passed by `now`.
+pub fn has_expired(token: &ApiToken, now: SystemTime) -> bool {
+    date::expires_at(token).is_some_and(|at| at <= now)
 }
 
 pub fn create(ctx: &Ctx, args: CreateArgs) -> Result<(), Failure> {
+    let started = SystemTime::now();
     let name = clean(&args.name);
     let mut body = ApiTokenPost::new(args.name);
-    if !args.scopes.is_empty() {
-        body = body.scope(args.scopes);
+    if !args.scope.is_empty() {
+        body = body.scope(args.scope);
     }
     if let Some(description) = args.description {
         body = body.description(description);
     }
-    if let Some(expires) = args.expires {
-        body = body.expiration_date(expires);
+    // Read and checked (a date in the future) before anything is sent.
+    if let Some(when) = args.expiry.when() {
+        body = body.expiration_date(date::format(when));
     }
     let token = ctx.client.send(ctx.create(body)).map_err(|e| {
         if may_have_reached(&e) {
             Failure::Partial {
                 error: describe(&e),
                 state: format!(
-                    "the token may have been created anyway: look for it with `{}`",
-                    ctx.advice(&format!("list --filter '{name}'"))
+                    "a token named {name:?} may have been created anyway, and nobody has \
+                     its secret: look for one made since {started} with `{}`, and delete it \
+                     with `{}`",
+                    ctx.advice(&format!(
+                        "list --filter '{name}' --sort creationDate --desc"
+                    )),
+                    ctx.advice("delete ID"),
+                    started = date::format(started),
                 ),
             }
         } else {
@@ -378,77 +264,4 @@ pub fn delete(ctx: &Ctx, id: &str) -> Result<(), Failure> {
     }
     note(&format!("deleted token {id}{}", ctx.whose()));
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn epoch_seconds_reads_losant_dates() {
-        assert_eq!(epoch_seconds("1970-01-01T00:00:00.000Z"), Some(0));
-        assert_eq!(epoch_seconds("1970-01-01"), Some(0));
-        assert_eq!(
-            epoch_seconds("2026-11-25T14:48:12.000Z"),
-            Some(1_795_618_092)
-        );
-        assert_eq!(epoch_seconds("2026-11-25T14:48:12Z"), Some(1_795_618_092));
-        assert_eq!(
-            epoch_seconds("2026-11-25T14:48:12.999999Z"),
-            Some(1_795_618_092)
-        );
-        assert_eq!(epoch_seconds("2026-11-25T14:48"), Some(1_795_618_080));
-        assert_eq!(epoch_seconds("2000-02-29T00:00:00Z"), Some(951_782_400));
-        assert_eq!(epoch_seconds("1969-12-31T23:59:59Z"), Some(-1));
-        assert_eq!(epoch_seconds("2038-01-19T03:14:08Z"), Some(1 << 31));
-        assert_eq!(epoch_seconds("2400-03-01"), Some(13_574_649_600));
-    }
-
-    #[test]
-    fn epoch_seconds_applies_offsets() {
-        let utc = epoch_seconds("2026-01-01T00:00:00Z");
-        assert_eq!(epoch_seconds("2026-01-01T01:00:00+01:00"), utc);
-        assert_eq!(epoch_seconds("2026-01-01T01:00:00+0100"), utc);
-        assert_eq!(epoch_seconds("2026-01-01T01:00:00+01"), utc);
-        assert_eq!(epoch_seconds("2025-12-31T18:30:00-05:30"), utc);
-        assert_eq!(epoch_seconds("2026-01-01 00:00:00z"), utc);
-    }
-
-    #[test]
-    fn epoch_seconds_refuses_what_is_not_a_date() {
-        for bad in [
-            "",
-            "next tuesday",
-            "2026",
-            "2026-1-01",
-            "2026-13-01",
-            "2026-00-10",
-            "2026-02-29",
-            "1900-02-29",
-            "2026-04-31",
-            "2026-01-01T",
-            "2026-01-01T24:00:00Z",
-            "2026-01-01T12:60:00Z",
-            "2026-01-01T12:00:61Z",
-            "2026-01-01T12:00:00.Z",
-            "2026-01-01T12:00:00Q",
-            "2026-01-01T12:00:00+25:00",
-            "2026-01-01T12:00:00Z trailing",
-            "２０２６-01-01",
-        ] {
-            assert_eq!(epoch_seconds(bad), None, "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn expires_by_compares_with_the_horizon() {
-        let mut token = ApiToken::default();
-        assert!(!expires_by(&token, i64::MAX));
-        token.expiration_date = Some("2030-01-01T00:00:00.000Z".into());
-        let at = epoch_seconds("2030-01-01").unwrap();
-        assert!(expires_by(&token, at));
-        assert!(!expires_by(&token, at - 1));
-        token.expiration_date = Some("soon".into());
-        assert!(!expires_by(&token, i64::MAX));
-    }
 }

@@ -15,6 +15,9 @@ pub enum Failure {
     Call(Error),
     /// Writing to stdout failed.
     Output(io::Error),
+    /// The command line or the configuration cannot be used, or a request
+    /// was refused before it was sent: exit status 2.
+    Usage(String),
     /// A step failed after others succeeded (or may have): `state` says what
     /// exists now and what to do about it.
     Partial { error: String, state: String },
@@ -45,11 +48,16 @@ impl Failure {
                 note(&format!("error: {}", describe(&e)));
                 ExitCode::from(1)
             }
-            // The reader went away (`losant-tokens list | head`): nothing to say.
-            Failure::Output(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(1),
+            // The reader went away (`losant-tokens list | head`): it has all
+            // it wanted, as with other tools, so there is nothing to say.
+            Failure::Output(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
             Failure::Output(e) => {
                 note(&format!("error: cannot write to stdout: {e}"));
                 ExitCode::from(1)
+            }
+            Failure::Usage(message) => {
+                note(&format!("error: {message}"));
+                ExitCode::from(2)
             }
             Failure::Partial { error, state } => {
                 note(&format!("error: {error}\n{state}"));
@@ -60,24 +68,31 @@ impl Failure {
 }
 
 /// An error on one line: `404 NotFound: API Token was not found` for a
-/// Losant error, the error's own words otherwise.
+/// Losant error, the error's own words otherwise. A 401 also says where the
+/// access token came from and which URL refused it (never the token).
 pub fn describe(e: &Error) -> String {
-    match e {
+    let mut text = match e {
         Error::Api(api) => match &api.kind {
             Some(kind) => format!("{} {}: {}", api.status, clean(kind), clean(&api.message)),
             None => format!("{}: {}", api.status, clean(&api.message)),
         },
         other => clean(&other.to_string()),
+    };
+    if crate::connect::is_refused(e) {
+        if let Some(hint) = crate::connect::refused_hint() {
+            text.push_str(" (");
+            text.push_str(hint);
+            text.push(')');
+        }
     }
+    text
 }
 
-/// Whether a failed create or update may have taken effect anyway: the
-/// request may have reached the server, which did not refuse it.
+/// Whether a failed create or update may have taken effect anyway: Losant
+/// may have carried it out although the call failed (a 5xx, a time-out or a
+/// dropped connection after the request went out).
 pub fn may_have_reached(e: &Error) -> bool {
-    !matches!(
-        e,
-        Error::Api(_) | Error::InvalidRequest(_) | Error::Config(_)
-    ) && !e.is_connect()
+    e.may_have_been_applied()
 }
 
 /// The secret of a freshly created token, or why there is none.
@@ -113,52 +128,87 @@ pub fn created_json(token: &ApiToken, secret: &str) -> Value {
     value
 }
 
-/// Prints one JSON document on stdout, pretty, with a final newline.
+/// Prints one JSON document on stdout, pretty, with a final newline, and
+/// with every object's keys sorted at every depth: the one key order of
+/// every command's `--json`, whatever order the types declare their fields.
 pub fn print_json(value: &impl serde::Serialize) -> io::Result<()> {
+    let value = sorted(serde_json::to_value(value).map_err(io::Error::from)?);
     let mut out = io::BufWriter::new(io::stdout().lock());
-    serde_json::to_writer_pretty(&mut out, value).map_err(io::Error::from)?;
+    serde_json::to_writer_pretty(&mut out, &value).map_err(io::Error::from)?;
     writeln!(out)?;
     out.flush()
 }
 
-/// The list table: ID, NAME, STATUS, CREATED, EXPIRES, in aligned columns.
-/// `has_expired` says whether a token's expiry has passed; such a token shows
-/// `(expired)` after its date.
+/// `value` with every object's keys in sorted order, at every depth. (A map
+/// built from sorted pairs keeps that order whether or not `serde_json`
+/// preserves insertion order in this build.)
+pub fn sorted(value: Value) -> Value {
+    match value {
+        Value::Object(fields) => {
+            let mut pairs: Vec<(String, Value)> =
+                fields.into_iter().map(|(k, v)| (k, sorted(v))).collect();
+            pairs.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(pairs.into_iter().collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+        other => other,
+    }
+}
+
+/// The list table: ID, NAME, STATUS, SCOPE, CREATED, EXPIRES, aligned by
+/// display width. `has_expired` says whether a token's expiry has passed;
+/// such a token shows `(expired)` after its date.
 pub fn write_table(
     out: &mut impl Write,
     tokens: &[ApiToken],
     has_expired: impl Fn(&ApiToken) -> bool,
 ) -> io::Result<()> {
-    let header = ["ID", "NAME", "STATUS", "CREATED", "EXPIRES"].map(String::from);
-    let rows: Vec<[String; 5]> = tokens
+    let rows: Vec<Vec<String>> = tokens
         .iter()
         .map(|t| {
             let mut expires = or_dash(t.expiration_date.as_deref());
             if has_expired(t) {
                 expires.push_str(" (expired)");
             }
-            [
+            vec![
                 clean(&t.id),
                 clean(&t.name),
                 or_dash(t.status.as_ref().map(TokenStatus::as_str)),
+                join(&t.scope, ",").unwrap_or_else(|| "-".into()),
                 or_dash(t.creation_date.as_deref()),
                 expires,
             ]
         })
         .collect();
-    let mut widths = [0; 5];
-    for row in std::iter::once(&header).chain(&rows) {
+    write_aligned(
+        out,
+        &["ID", "NAME", "STATUS", "SCOPE", "CREATED", "EXPIRES"],
+        &rows,
+    )
+}
+
+/// A header and rows in columns two spaces apart, aligned by the columns
+/// the text takes in a terminal; the last column is not padded.
+pub fn write_aligned(
+    out: &mut impl Write,
+    header: &[&str],
+    rows: &[Vec<String>],
+) -> io::Result<()> {
+    let header: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
+    let mut widths = vec![0; header.len()];
+    for row in std::iter::once(&header).chain(rows) {
         for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+            *width = (*width).max(crate::width::width(cell));
         }
     }
-    for row in std::iter::once(&header).chain(&rows) {
+    for row in std::iter::once(&header).chain(rows) {
         let mut line = String::new();
-        for (i, (cell, width)) in row.iter().zip(widths).enumerate() {
+        for (i, (cell, width)) in row.iter().zip(&widths).enumerate() {
             if i + 1 == row.len() {
                 line.push_str(cell);
             } else {
-                let _ = write!(line, "{cell:<width$}  ");
+                line.push_str(&crate::width::pad(cell, *width));
+                line.push_str("  ");
             }
         }
         writeln!(out, "{line}")?;

@@ -1,119 +1,471 @@
-//! `rotate`: replace a token with a new one with the same settings, then
-//! disable (or delete) the old one, saying what exists if a step fails.
+//! `rotate`: replace a token with a new one, hand the new secret over (to a
+//! deploy command, or stdout), and only then retire the old one.
+//!
+//! Every replacement's description ends with `(rotated from <old ID>)`.
+//! That mark is what makes a rotate safe to run again after an
+//! interruption (see `ROTATE_HELP` in cli.rs for what a re-run does at each
+//! point): the earlier replacements are found, and a lost create answer is
+//! told apart from tokens that existed before.
+
+use std::collections::HashSet;
+use std::time::{Duration, SystemTime};
 
 use losant_rest::Error;
-use losant_rest::schema::{ApiToken, ApiTokenPatch, ApiTokenPost, TokenStatus};
+use losant_rest::schema::{ApiToken, ApiTokenPatch, ApiTokenPost, FilterField, TokenStatus};
+use losant_rest::tokens::ListTokens;
 use serde_json::{Value, json};
 
-use crate::args::RotateArgs;
-use crate::commands::{Ctx, has_passed};
+use crate::cli::RotateArgs;
+use crate::commands::Ctx;
+use crate::date;
+use crate::deploy;
 use crate::report::{
     Failure, clean, describe, may_have_reached, note, print_json, print_secret, secret_of,
     status_word, token_json,
 };
 
+/// How much older than the start of this rotate a token's `creationDate`
+/// may be and still count as made by it: Losant's clock and ours may differ.
+const CLOCK_SKEW: Duration = Duration::from_secs(120);
+
 pub fn rotate(ctx: &Ctx, args: &RotateArgs) -> Result<(), Failure> {
+    let started = SystemTime::now();
     // 1. Read the old token. A malformed ID is a usage error, as elsewhere.
     let old = ctx.client.send(ctx.get(&args.id)).map_err(|e| match e {
         Error::InvalidRequest(_) | Error::Config(_) => Failure::Call(e),
-        _ => Failure::Partial {
-            error: describe(&e),
-            state: format!(
-                "nothing was changed: no new token was created and the token {} was \
-                 not touched",
-                clean(&args.id)
-            ),
-        },
-    })?;
-    let old_id = &old.id;
-    let old_state = status_word(old.status.as_ref());
-    let name = clean(&old.name);
-
-    // 2. Create its replacement.
-    let new = ctx
-        .client
-        .send(ctx.create(replacement(&old)))
-        .map_err(|e| {
-            let state = if may_have_reached(&e) {
-                format!(
-                    "a new token named {name:?} may have been created anyway: look for it \
-                     with `{}` and delete it if it is there; the old token {old_id} is \
-                     unchanged and still {old_state}",
-                    ctx.advice(&format!("list --filter '{name}'"))
-                )
+        e => {
+            let gone = if e.is_not_found() {
+                " (if an earlier `rotate --delete-old` of it finished, its replacement \
+                 is the token whose description ends with `(rotated from ID)`)"
             } else {
-                format!(
-                    "no new token was created; the old token {old_id} is unchanged and \
-                     still {old_state}"
-                )
+                ""
             };
             Failure::Partial {
                 error: describe(&e),
-                state,
+                state: format!(
+                    "nothing was changed: no new token was created and the token {} was \
+                     not touched{gone}",
+                    clean(&args.id)
+                ),
             }
-        })?;
-    let lost = |reason: String| Failure::Partial {
-        error: reason,
-        state: format!(
-            "the new token {} exists and is {}, but its secret is lost: delete it with \
-             `{}`; the old token {old_id} is unchanged and still {old_state}",
-            new.id,
-            status_word(new.status.as_ref()),
-            ctx.advice(&format!("delete {}", new.id))
-        ),
+        }
+    })?;
+    let old_state = status_word(old.status.as_ref());
+    let unchanged = format!(
+        "the old token {} is unchanged and still {old_state}",
+        old.id
+    );
+
+    // 2. The new token's expiry: asked for, or none when the old had none.
+    let expiry = plan_expiry(&old, args, started)?;
+
+    // 3. What earlier runs left: tokens of that name, and which of them
+    //    were rotated from this one. 4. Already done: say so.
+    let (known, earlier) = match earlier_runs(ctx, &old, args.delete_old, &unchanged)? {
+        Earlier::Done => return Ok(()),
+        Earlier::Left { known, earlier } => (known, earlier),
     };
 
-    if ctx.json {
-        // One document, once the old token is handled: the secret goes out
-        // whether or not that step worked.
-        let secret = secret_of(&new).map_err(lost)?;
-        let retired = retire(ctx, &old, &new, args.delete_old);
-        let (old_json, action) = match &retired {
-            Ok((action, Some(updated))) => (token_json(updated), json!(action)),
-            Ok((action, None)) => (token_json(&old), json!(action)),
-            Err(_) => (token_json(&old), Value::Null),
-        };
-        let document = json!({
-            "secret": secret,
-            "new": token_json(&new),
-            "old": old_json,
-            "oldAction": action,
-        });
-        if let Err(e) = print_json(&document) {
-            // The old token was handled already: say how it stands.
-            let old_part = match &retired {
-                Ok(("disabled", _)) => format!(
-                    "the old token {old_id} was disabled: enable it again with `{}`",
-                    ctx.advice(&format!("enable {old_id}"))
-                ),
-                Ok((action, _)) => format!("the old token {old_id} was {action}"),
-                Err(_) => format!(
-                    "retiring the old token {old_id} failed too: check it with `{}`",
-                    ctx.advice(&format!("get {old_id}"))
-                ),
-            };
+    // 5. Create the replacement.
+    let name = clean(&old.name);
+    let new = match ctx.client.send(ctx.create(replacement(&old, expiry))) {
+        Ok(new) => new,
+        Err(e @ Error::InvalidRequest(_)) => return Err(Failure::Call(e)),
+        Err(e) if may_have_reached(&e) => {
+            let cleanup = clean_up_lost(ctx, &old, &known, started);
             return Err(Failure::Partial {
-                error: format!("cannot write the secret to stdout: {e}"),
-                state: format!(
-                    "the new token {} exists and is {}, but its secret is lost: delete it \
-                     with `{}`; {old_part}",
-                    new.id,
-                    status_word(new.status.as_ref()),
-                    ctx.advice(&format!("delete {}", new.id))
-                ),
+                error: describe(&e),
+                state: format!("{cleanup}; {unchanged}"),
             });
         }
-        note(&format!("created token {} ({name}){}", new.id, ctx.whose()));
-        return retired.map(|(action, _)| announce(ctx, &old, &new, action));
-    }
-
-    // 3. Hand over the secret before touching the old token.
-    print_secret(&new).map_err(lost)?;
+        Err(e) => {
+            return Err(Failure::Partial {
+                error: describe(&e),
+                state: format!("no new token was created; {unchanged}"),
+            });
+        }
+    };
     note(&format!("created token {} ({name}){}", new.id, ctx.whose()));
 
-    // 4. Retire the old token.
-    let (action, _) = retire(ctx, &old, &new, args.delete_old)?;
+    // 6. Hand the secret over before touching anything else.
+    let secret = match secret_of(&new) {
+        Ok(secret) => secret,
+        Err(reason) => return Err(discard(ctx, &new, reason, &unchanged)),
+    };
+    if let Some(command) = &args.exec {
+        note(&format!(
+            "running the deploy command with the new secret on its stdin: {}",
+            clean(command)
+        ));
+        if let Err(reason) = deploy::run(command, secret, &new.id, &old.id) {
+            return Err(discard(ctx, &new, reason, &unchanged));
+        }
+    } else if !ctx.json {
+        if let Err(reason) = print_secret(&new) {
+            return Err(discard(ctx, &new, reason, &unchanged));
+        }
+    }
+
+    // 7. Retire: first what earlier runs left, then the old token.
+    let retired = retire(ctx, &old, &new, &earlier, args.delete_old);
+    if ctx.json {
+        let handed = if args.exec.is_some() {
+            None
+        } else {
+            Some(secret)
+        };
+        print_rotated(ctx, &old, &new, &earlier, &retired, handed)?;
+    }
+    let (action, _) = retired?;
     announce(ctx, &old, &new, action);
+    Ok(())
+}
+
+/// What earlier rotates of the same token left.
+enum Earlier {
+    /// The rotation was finished already (and is reported).
+    Done,
+    /// `known`: the IDs of every token with the old token's name;
+    /// `earlier`: those rotated from it.
+    Left {
+        known: HashSet<String>,
+        earlier: Vec<ApiToken>,
+    },
+}
+
+fn earlier_runs(
+    ctx: &Ctx,
+    old: &ApiToken,
+    delete_old: bool,
+    unchanged: &str,
+) -> Result<Earlier, Failure> {
+    let same_name = same_name(ctx, &old.name).map_err(|e| Failure::Partial {
+        error: describe(&e),
+        state: format!("nothing was changed: no new token was created; {unchanged}"),
+    })?;
+    let known: HashSet<String> = same_name
+        .iter()
+        .map(|t| t.id.to_ascii_lowercase())
+        .collect();
+    let earlier: Vec<ApiToken> = same_name
+        .into_iter()
+        .filter(|t| t.id != old.id && is_successor(t, &old.id))
+        .collect();
+    // Already done: the old token is off and one replacement is on.
+    if old.status == Some(TokenStatus::Inactive) {
+        let active: Vec<&ApiToken> = earlier
+            .iter()
+            .filter(|t| t.status == Some(TokenStatus::Active))
+            .collect();
+        match active.as_slice() {
+            [] => {}
+            [done] => {
+                already_rotated(ctx, old, done, delete_old)?;
+                return Ok(Earlier::Done);
+            }
+            several => {
+                let ids: Vec<&str> = several.iter().map(|t| t.id.as_str()).collect();
+                return Err(Failure::Partial {
+                    error: format!(
+                        "{} active tokens were rotated from {}: {}",
+                        ids.len(),
+                        old.id,
+                        ids.join(", ")
+                    ),
+                    state: format!(
+                        "nothing was changed; keep the one in use and delete the others with \
+                         `{}`",
+                        ctx.advice("delete ID")
+                    ),
+                });
+            }
+        }
+    }
+    Ok(Earlier::Left { known, earlier })
+}
+
+/// The rotate's one JSON document, once the old token is handled: the
+/// secret (unless a deploy command has it) goes out whether or not that
+/// step worked.
+fn print_rotated(
+    ctx: &Ctx,
+    old: &ApiToken,
+    new: &ApiToken,
+    earlier: &[ApiToken],
+    retired: &Result<(&'static str, Option<ApiToken>), Failure>,
+    secret: Option<&str>,
+) -> Result<(), Failure> {
+    let (old_json, action) = match retired {
+        Ok((action, Some(updated))) => (token_json(updated), json!(action)),
+        Ok((action, None)) => (token_json(old), json!(action)),
+        Err(_) => (token_json(old), Value::Null),
+    };
+    let replaced: Vec<&str> = earlier.iter().map(|t| t.id.as_str()).collect();
+    let mut document = json!({
+        "new": token_json(new),
+        "old": old_json,
+        "oldAction": action,
+        "replaced": if retired.is_ok() { json!(replaced) } else { Value::Null },
+    });
+    if let Some(secret) = secret {
+        document["secret"] = json!(secret);
+    }
+    print_json(&document).map_err(|e| json_lost(ctx, old, new, retired, secret.is_none(), &e))
+}
+
+/// The new token's expiry. Never none for a token that had one unless
+/// asked; never a guess (its date, or its remaining lifetime).
+fn plan_expiry(
+    old: &ApiToken,
+    args: &RotateArgs,
+    now: SystemTime,
+) -> Result<Option<SystemTime>, Failure> {
+    if args.no_expiry {
+        return Ok(None);
+    }
+    if let Some(when) = args.expiry.when() {
+        return Ok(Some(when));
+    }
+    let Some(text) = &old.expiration_date else {
+        return Ok(None);
+    };
+    let ask = "give --expires DATE, --expires-in DAYS or --no-expiry; nothing was changed";
+    let why = match date::parse(text) {
+        Some(at) if at <= now => format!(
+            "the token {} expired on {}: say when its replacement expires",
+            old.id,
+            clean(text)
+        ),
+        _ => format!(
+            "the token {} expires on {}: copying that date, or the time it has left, to \
+             its replacement would be a guess",
+            old.id,
+            clean(text)
+        ),
+    };
+    Err(Failure::Usage(format!("{why}; {ask}")))
+}
+
+/// Every token of the owner named exactly `name` (Losant's filter is a
+/// case-insensitive glob, so the answer is checked here).
+fn same_name(ctx: &Ctx, name: &str) -> Result<Vec<ApiToken>, Error> {
+    let request = ListTokens::new()
+        .owner(ctx.owner.clone())
+        .filter_field(FilterField::Name)
+        .filter(name)
+        .per_page(1000)
+        .links(false);
+    let mut out = Vec::new();
+    for token in ctx.client.paginate(request) {
+        let token = token?;
+        if token.name == name {
+            out.push(token);
+        }
+    }
+    Ok(out)
+}
+
+/// `(rotated from <id>)`: the mark a replacement's description ends with.
+fn mark(old_id: &str) -> String {
+    format!("(rotated from {})", old_id.to_ascii_lowercase())
+}
+
+/// Whether `token` was made by rotating the token `old_id`.
+fn is_successor(token: &ApiToken, old_id: &str) -> bool {
+    token
+        .description
+        .as_deref()
+        .is_some_and(|d| d.trim_end().to_ascii_lowercase().ends_with(&mark(old_id)))
+}
+
+/// A description with its `(rotated from …)` mark, if any, taken off, so
+/// that a token rotated again and again carries one mark.
+fn unmarked(description: &str) -> &str {
+    let trimmed = description.trim_end();
+    if let Some(start) = trimmed.rfind("(rotated from ") {
+        let id = &trimmed[start + "(rotated from ".len()..];
+        if id.len() == 25 && id.ends_with(')') && id[..24].bytes().all(|b| b.is_ascii_hexdigit()) {
+            return trimmed[..start].trim_end();
+        }
+    }
+    description
+}
+
+/// The body that creates a replacement for `old`: the same name, scopes,
+/// default role and organization roles, its description marked, and
+/// `expiry`.
+fn replacement(old: &ApiToken, expiry: Option<SystemTime>) -> ApiTokenPost {
+    let base = old.description.as_deref().map_or("", unmarked);
+    let description = if base.is_empty() {
+        mark(&old.id)
+    } else {
+        format!("{base} {}", mark(&old.id))
+    };
+    let mut body = ApiTokenPost::new(old.name.clone()).description(description);
+    if !old.scope.is_empty() {
+        body = body.scope(old.scope.clone());
+    }
+    if let Some(role) = &old.default_role {
+        body = body.default_role(role.clone());
+    }
+    if !old.org_roles.is_empty() {
+        body = body.org_roles(old.org_roles.clone());
+    }
+    if let Some(when) = expiry {
+        body = body.expiration_date(date::format(when));
+    }
+    body
+}
+
+/// After a create whose answer was lost: finds the token it may have made
+/// (same name, marked as rotated from `old`, unknown before, made since
+/// the rotate began) and deletes it. Says what it found and did.
+fn clean_up_lost(
+    ctx: &Ctx,
+    old: &ApiToken,
+    known: &HashSet<String>,
+    started: SystemTime,
+) -> String {
+    let name = clean(&old.name);
+    let since = started.checked_sub(CLOCK_SKEW).unwrap_or(started);
+    let how_to_find = format!(
+        "find it with `{}` (made since {}, its description ends with `{}`) and delete it \
+         with `{}`",
+        ctx.advice(&format!(
+            "list --filter '{name}' --sort creationDate --desc"
+        )),
+        date::format(since),
+        mark(&old.id),
+        ctx.advice("delete ID")
+    );
+    let found = match same_name(ctx, &old.name) {
+        Ok(found) => found,
+        Err(e) => {
+            return format!(
+                "a new token named {name:?} may have been created, and nobody has its \
+                 secret; looking for it failed too ({}): {how_to_find}",
+                describe(&e)
+            );
+        }
+    };
+    let lost: Vec<ApiToken> = found
+        .into_iter()
+        .filter(|t| {
+            !known.contains(&t.id.to_ascii_lowercase())
+                && is_successor(t, &old.id)
+                && date::created_at(t).is_some_and(|at| at >= since)
+        })
+        .collect();
+    if lost.is_empty() {
+        return format!(
+            "no new token was created (none named {name:?} and rotated from {} has \
+             appeared since {})",
+            old.id,
+            date::format(since)
+        );
+    }
+    let mut deleted = Vec::new();
+    let mut left = Vec::new();
+    for token in &lost {
+        match ctx.client.send(ctx.delete(&token.id)) {
+            Ok(done) if done.success => deleted.push(token.id.clone()),
+            Ok(_) => left.push(format!("{} (Losant did not confirm the delete)", token.id)),
+            Err(e) => left.push(format!("{} ({})", token.id, describe(&e))),
+        }
+    }
+    let mut parts = Vec::new();
+    if !deleted.is_empty() {
+        parts.push(format!(
+            "the new token {} was created although its answer was lost, and has been \
+             deleted (nobody had its secret)",
+            deleted.join(", ")
+        ));
+    }
+    if !left.is_empty() {
+        parts.push(format!(
+            "the new token {} was created although its answer was lost, nobody has its \
+             secret, and it could not be deleted: delete it with `{}`",
+            left.join(", "),
+            ctx.advice("delete ID")
+        ));
+    }
+    parts.join("; ")
+}
+
+/// The new token cannot be used (its secret was not handed over): deletes
+/// it, and says how things stand.
+fn discard(ctx: &Ctx, new: &ApiToken, reason: String, unchanged: &str) -> Failure {
+    let new_part = match ctx.client.send(ctx.delete(&new.id)) {
+        Ok(done) if done.success => format!("the new token {} was deleted", new.id),
+        outcome => {
+            let why = match outcome {
+                Err(e) => describe(&e),
+                Ok(_) => "Losant did not confirm the delete".into(),
+            };
+            format!(
+                "the new token {} exists and is {}, but deleting it failed ({why}): \
+                 delete it with `{}`",
+                new.id,
+                status_word(new.status.as_ref()),
+                ctx.advice(&format!("delete {}", new.id))
+            )
+        }
+    };
+    Failure::Partial {
+        error: reason,
+        state: format!("{new_part}; {unchanged}"),
+    }
+}
+
+fn already_rotated(
+    ctx: &Ctx,
+    old: &ApiToken,
+    done: &ApiToken,
+    delete_old: bool,
+) -> Result<(), Failure> {
+    note(&format!(
+        "the token {}{} was rotated already: it is inactive, and {} is the active token \
+         rotated from it",
+        old.id,
+        ctx.whose(),
+        done.id
+    ));
+    let action = if delete_old {
+        let deleted = ctx.client.send(ctx.delete(&old.id));
+        match deleted {
+            Ok(ok) if ok.success => "deleted",
+            other => {
+                let why = match other {
+                    Err(e) => describe(&e),
+                    Ok(_) => "Losant did not confirm the delete".into(),
+                };
+                return Err(Failure::Partial {
+                    error: why,
+                    state: format!(
+                        "the token {} is active; the old token {} is inactive and still \
+                         exists: delete it with `{}`",
+                        done.id,
+                        old.id,
+                        ctx.advice(&format!("delete {}", old.id))
+                    ),
+                });
+            }
+        }
+    } else {
+        "disabled"
+    };
+    if ctx.json {
+        print_json(&json!({
+            "alreadyRotated": true,
+            "new": token_json(done),
+            "old": token_json(old),
+            "oldAction": action,
+            "replaced": [],
+        }))?;
+    }
+    if action == "deleted" {
+        note(&format!("deleted the old token {}{}", old.id, ctx.whose()));
+    }
     Ok(())
 }
 
@@ -127,47 +479,51 @@ fn announce(ctx: &Ctx, old: &ApiToken, new: &ApiToken, action: &str) {
     ));
 }
 
-/// The body that creates a copy of `old`: the same name, description,
-/// scopes, default role and organization roles, and the same expiry unless
-/// it has passed (said on stderr).
-fn replacement(old: &ApiToken) -> ApiTokenPost {
-    let mut body = ApiTokenPost::new(old.name.clone());
-    if let Some(description) = &old.description {
-        body = body.description(description.clone());
-    }
-    if !old.scope.is_empty() {
-        body = body.scope(old.scope.clone());
-    }
-    if let Some(role) = &old.default_role {
-        body = body.default_role(role.clone());
-    }
-    if !old.org_roles.is_empty() {
-        body = body.org_roles(old.org_roles.clone());
-    }
-    if let Some(expires) = &old.expiration_date {
-        if has_passed(expires) == Some(true) {
-            note(&format!(
-                "the old token expired on {}: the new token gets no expiration date",
-                clean(expires)
-            ));
-        } else {
-            // A future date, or one this tool cannot read: Losant judges it.
-            body = body.expiration_date(expires.clone());
-        }
-    }
-    body
-}
-
-/// Disables the old token, or deletes it, once `new` replaces it: gives
-/// what was done (`disabled` or `deleted`) and the old token as updated, if
+/// Deletes the replacements earlier runs left, then disables the old token
+/// (or deletes it), once `new` has been handed over: gives what was done to
+/// the old token (`disabled` or `deleted`) and the old token as updated, if
 /// Losant sent it. On failure, says which tokens exist and are active.
 fn retire(
     ctx: &Ctx,
     old: &ApiToken,
     new: &ApiToken,
+    earlier: &[ApiToken],
     delete_old: bool,
 ) -> Result<(&'static str, Option<ApiToken>), Failure> {
     let (old_id, new_id) = (&old.id, &new.id);
+    let old_state = status_word(old.status.as_ref());
+    let new_part = format!(
+        "the new token {new_id} exists and is {}",
+        status_word(new.status.as_ref())
+    );
+    for stale in earlier {
+        let failed = match ctx.client.send(ctx.delete(&stale.id)) {
+            Ok(done) if done.success => None,
+            Ok(_) => Some("Losant did not confirm the delete".to_owned()),
+            Err(e) => Some(describe(&e)),
+        };
+        if let Some(error) = failed {
+            return Err(Failure::Partial {
+                error,
+                state: format!(
+                    "{new_part}; the token {}, made by an earlier rotate of {old_id}, still \
+                     exists; the old token {old_id} is still {old_state}: delete {} with \
+                     `{}`, then retire {old_id} with `{}`",
+                    stale.id,
+                    stale.id,
+                    ctx.advice(&format!("delete {}", stale.id)),
+                    ctx.advice(&format!(
+                        "{} {old_id}",
+                        if delete_old { "delete" } else { "disable" }
+                    ))
+                ),
+            });
+        }
+        note(&format!(
+            "deleted the token {}, made by an earlier rotate of {old_id}",
+            stale.id
+        ));
+    }
     let retired = if delete_old {
         ctx.client
             .send(ctx.delete(old_id))
@@ -186,11 +542,23 @@ fn retire(
             .map(|updated| ("disabled", Some(updated)))
             .map_err(|e| (describe(&e), may_have_reached(&e)))
     };
-    let (error, unsure) = match retired {
+    let (error, mut unsure) = match retired {
         Ok(done) => return Ok(done),
         Err(failed) => failed,
     };
-    let old_state = status_word(old.status.as_ref());
+    // The call failed in a way that may have been carried out (a 5xx, a
+    // lost answer): read the old token again, which is safe to retry, to
+    // say how it stands instead of "may or may not".
+    if unsure {
+        match ctx.client.send(ctx.get(old_id)) {
+            Ok(now) if !delete_old && now.status == Some(TokenStatus::Inactive) => {
+                return Ok(("disabled", Some(now)));
+            }
+            Ok(_) => unsure = false,
+            Err(e) if delete_old && e.is_not_found() => return Ok(("deleted", None)),
+            Err(_) => {}
+        }
+    }
     let (verb, command) = if delete_old {
         ("deleted", "delete")
     } else {
@@ -214,9 +582,83 @@ fn retire(
     };
     Err(Failure::Partial {
         error,
-        state: format!(
-            "the new token {new_id} exists and is {}; {old_part}",
-            status_word(new.status.as_ref())
-        ),
+        state: format!("{new_part}; {old_part}"),
     })
+}
+
+/// The rotate's JSON document could not be written: how things stand.
+fn json_lost(
+    ctx: &Ctx,
+    old: &ApiToken,
+    new: &ApiToken,
+    retired: &Result<(&'static str, Option<ApiToken>), Failure>,
+    deployed: bool,
+    e: &std::io::Error,
+) -> Failure {
+    let old_id = &old.id;
+    let old_part = match retired {
+        Ok(("disabled", _)) => format!(
+            "the old token {old_id} was disabled: enable it again with `{}`",
+            ctx.advice(&format!("enable {old_id}"))
+        ),
+        Ok((action, _)) => format!("the old token {old_id} was {action}"),
+        Err(_) => format!(
+            "retiring the old token {old_id} failed too: check it with `{}`",
+            ctx.advice(&format!("get {old_id}"))
+        ),
+    };
+    let new_part = if deployed {
+        format!(
+            "the new token {} exists and is {}, and the deploy command has its secret",
+            new.id,
+            status_word(new.status.as_ref())
+        )
+    } else {
+        format!(
+            "the new token {} exists and is {}, but its secret is lost: delete it with `{}`",
+            new.id,
+            status_word(new.status.as_ref()),
+            ctx.advice(&format!("delete {}", new.id))
+        )
+    };
+    Failure::Partial {
+        error: format!("cannot write the JSON document to stdout: {e}"),
+        state: format!("{new_part}; {old_part}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OLD: &str = "5a0000000000000000000001";
+
+    #[test]
+    fn one_mark_however_often_a_token_is_rotated() {
+        let mut old = ApiToken::default();
+        old.id = OLD.into();
+        old.description = Some("used by CI".into());
+        let body = serde_json::to_value(replacement(&old, None)).unwrap();
+        assert_eq!(
+            body["description"],
+            format!("used by CI (rotated from {OLD})")
+        );
+
+        let mut next = ApiToken::default();
+        next.id = "5a0000000000000000000002".into();
+        next.description = body["description"].as_str().map(str::to_owned);
+        assert!(is_successor(&next, OLD));
+        assert!(!is_successor(&next, "5a0000000000000000000003"));
+        let body = serde_json::to_value(replacement(&next, None)).unwrap();
+        assert_eq!(
+            body["description"],
+            "used by CI (rotated from 5a0000000000000000000002)"
+        );
+
+        old.description = None;
+        let body = serde_json::to_value(replacement(&old, None)).unwrap();
+        assert_eq!(body["description"], format!("(rotated from {OLD})"));
+        // Text that merely looks like a mark stays.
+        assert_eq!(unmarked("x (rotated from me)"), "x (rotated from me)");
+    }
 }
