@@ -1,8 +1,4 @@
 //! `audit`: every token of every owner, findings, table, CSV and JSON.
-//!
-//! GATE(owners): compiled only once `losant_rest::owners` and the fake's
-//! `add_application` / `add_instance` are in the library (see `mod audit`
-//! in main.rs).
 
 use losant_rest::fake::{FakeLosant, Fault, Owner};
 use serde_json::{Value, json};

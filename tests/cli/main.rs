@@ -19,8 +19,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 #[path = "../common/mod.rs"]
 mod common;
 
-// GATE(owners): un-gate once `losant_rest::owners` is in the library.
-#[cfg(any())]
 mod audit;
 mod auth;
 mod json;

@@ -318,13 +318,7 @@ pub fn verdict(report: &Report, fail_on: &[Finding]) -> Option<String> {
     (!reasons.is_empty()).then(|| reasons.join("; "))
 }
 
-// GATE(owners): everything below reads `losant_rest::owners`, which the
-// library does not have on this branch yet. Un-gate by deleting the
-// `#[cfg(any())]` lines here, on `Command::Audit` in cli.rs and on its arm in
-// main.rs, and on `mod audit` in tests/cli/main.rs.
-
 /// `losant-tokens audit`.
-#[cfg(any())]
 pub fn run(ctx: &crate::commands::Ctx, args: &AuditArgs) -> Result<(), crate::report::Failure> {
     use std::io::IsTerminal;
 
@@ -387,7 +381,6 @@ pub fn run(ctx: &crate::commands::Ctx, args: &AuditArgs) -> Result<(), crate::re
 }
 
 /// The audit's view of the library's inventory.
-#[cfg(any())]
 fn from_inventory(
     inventory: &losant_rest::owners::Inventory,
     now: SystemTime,

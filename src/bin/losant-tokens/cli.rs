@@ -153,9 +153,7 @@ pub enum Command {
     /// Replace a token with a new one, hand its secret over, then retire the old one
     #[command(long_about = ROTATE_HELP, after_help = ENVIRONMENT_AND_EXIT)]
     Rotate(RotateArgs),
-    // GATE(owners): un-gate once `losant_rest::owners` is in the library.
     /// Every token of every owner the access token reaches, with findings
-    #[cfg(any())]
     #[command(long_about = crate::audit::HELP, after_help = ENVIRONMENT_AND_EXIT)]
     Audit(crate::audit::AuditArgs),
     /// Print a shell completion script on stdout

@@ -109,7 +109,7 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<(), Failure> {
         };
         // Tokens that never expire are left out, and so are expired ones
         // unless asked for.
-        let keep = match (token.expiration_date.as_deref(), date::expires_at(&token)) {
+        let keep = match (token.expiration_date.as_deref(), token.expires_at()) {
             (None, _) => false,
             (Some(text), None) => {
                 note(&format!(
@@ -139,7 +139,7 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<(), Failure> {
 
 /// Whether `token` has an expiry that has passed by `now`.
 pub fn has_expired(token: &ApiToken, now: SystemTime) -> bool {
-    date::expires_at(token).is_some_and(|at| at <= now)
+    token.expires_at().is_some_and(|at| at <= now)
 }
 
 pub fn create(ctx: &Ctx, args: CreateArgs) -> Result<(), Failure> {

@@ -23,6 +23,7 @@
 #![forbid(unsafe_code)]
 #![warn(clippy::pedantic)]
 
+mod audit;
 mod cli;
 mod commands;
 mod connect;
@@ -31,11 +32,6 @@ mod deploy;
 mod report;
 mod rotate;
 mod width;
-// GATE(owners): the audit's findings and output are complete and
-// unit-tested; only its reading of `losant_rest::owners` waits for the
-// library. Drop this `allow` when un-gating.
-#[allow(dead_code)]
-mod audit;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -84,8 +80,6 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Rename(args) => commands::rename(&ctx, args),
         Command::Delete(args) => commands::delete(&ctx, &args.id),
         Command::Rotate(args) => rotate::rotate(&ctx, &args),
-        // GATE(owners)
-        #[cfg(any())]
         Command::Audit(args) => audit::run(&ctx, &args),
         Command::Completions { .. } => Ok(()),
     }

@@ -353,7 +353,7 @@ fn clean_up_lost(
         .filter(|t| {
             !known.contains(&t.id.to_ascii_lowercase())
                 && is_successor(t, &old.id)
-                && date::created_at(t).is_some_and(|at| at >= since)
+                && t.created_at().is_some_and(|at| at >= since)
         })
         .collect();
     if lost.is_empty() {
