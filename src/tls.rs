@@ -165,7 +165,7 @@ fn parse_x509(der: &[u8]) -> std::result::Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-/// Parses `der` as the platform's TLS library does (OpenSSL, SChannel or
+/// Parses `der` as the platform's TLS library does (OpenSSL, `SChannel` or
 /// Security.framework, through native-tls), and says why it cannot be used.
 #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
 fn parse_x509(der: &[u8]) -> std::result::Result<(), String> {
