@@ -162,7 +162,11 @@ fn parse_x509(der: &[u8]) -> std::result::Result<(), String> {
     let der = rustls::pki_types::CertificateDer::from(der);
     rustls::RootCertStore::empty()
         .add(der)
-        .map_err(|e| e.to_string())
+        .map_err(|e| match e {
+            // Its Display speaks of a "peer certificate"; this is a root.
+            rustls::Error::InvalidCertificate(why) => format!("{why:?}"),
+            other => other.to_string(),
+        })
 }
 
 /// Parses `der` as the platform's TLS library does (OpenSSL, `SChannel` or
