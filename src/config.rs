@@ -174,7 +174,10 @@ impl fmt::Debug for ClientBuilder {
 
 impl ClientBuilder {
     /// Sets the access token sent as `Authorization: Bearer <token>`.
-    /// Required: [`build`](Self::build) fails without it. Defaults to none.
+    /// Surrounding whitespace is trimmed before the token is checked and
+    /// sent, so a token read from a file with its newline works. Required:
+    /// [`build`](Self::build) fails without it, or when it is only
+    /// whitespace. Defaults to none.
     #[must_use]
     pub fn access_token(mut self, token: impl Into<String>) -> Self {
         self.access_token = Some(token.into());
@@ -283,8 +286,17 @@ impl ClientBuilder {
     /// like curl's `--resolve`: for private deployments, tests, and pinning
     /// an address. TLS still checks the server's certificate against `host`.
     /// The port of `addr` is used as given; a port of 0 takes the URL's port.
-    /// Host names are compared without regard to case. Defaults to none:
-    /// every host is looked up.
+    /// Host names are compared without regard to case.
+    ///
+    /// Through a proxy, the proxy looks the base URL's host up itself and
+    /// the client never connects to it, so a mapping for that host would be
+    /// ignored: [`build`](Self::build) then fails with [`Error::Config`].
+    /// That is when the base URL's host is mapped here and a proxy carries
+    /// its requests, whether set with [`proxy`](Self::proxy) or named by the
+    /// environment (a host that `NO_PROXY` lists is reached directly, so its
+    /// mapping holds). Call [`no_proxy`](Self::no_proxy) to connect directly.
+    /// A proxy's own host name may be mapped: the client connects to the
+    /// proxy itself. Defaults to none: every host is looked up.
     ///
     /// ```no_run
     /// # fn main() -> losant_rest::Result<()> {
@@ -347,7 +359,12 @@ impl ClientBuilder {
     /// none.
     ///
     /// [`build`](Self::build) fails with [`Error::Config`] when `pem` holds
-    /// no `CERTIFICATE` block or one that is not a valid X.509 certificate.
+    /// no `CERTIFICATE` block or one that is not a valid X.509 certificate:
+    /// each block is parsed for real at `build()`, by the TLS library that
+    /// will use it (webpki with `rustls`, the platform's library with
+    /// `native-tls`), so a block that library could not use is an error
+    /// then rather than a root silently skipped. Blocks of other kinds (a
+    /// private key, say) are ignored.
     #[must_use]
     pub fn add_root_certificates(mut self, pem: impl AsRef<[u8]>) -> Self {
         self.tls.add_pem(pem.as_ref());
@@ -373,11 +390,13 @@ impl ClientBuilder {
     /// [`Error::Config`] when no access token was set or it is only
     /// whitespace, when a value cannot be sent as a header, when the base
     /// URL is not an `http` or `https` URL (or is `https` in a build without
-    /// TLS), when the proxy URL is unusable, or when the TLS settings are
-    /// (a PEM without a usable certificate, a root store this build lacks).
+    /// TLS), when the proxy URL is unusable, when [`resolve`](Self::resolve)
+    /// maps the base URL's host but a proxy would carry its requests, or
+    /// when the TLS settings are unusable (a PEM without a valid X.509
+    /// certificate, a root store this build lacks).
     pub fn build(self) -> Result<Client> {
-        let token = match &self.access_token {
-            Some(t) if !t.trim().is_empty() => t,
+        let token = match self.access_token.as_deref().map(str::trim) {
+            Some(t) if !t.is_empty() => t,
             Some(_) => {
                 return Err(Error::config(
                     "the access token is empty or only whitespace",
@@ -416,6 +435,7 @@ impl ClientBuilder {
             ProxySetting::Off => None,
             ProxySetting::Url(url) => ureq::Proxy::new(url).ok(),
         };
+        check_resolve_and_proxy(&self.resolve, proxy.as_ref(), &self.base_url)?;
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
@@ -445,6 +465,47 @@ impl ClientBuilder {
             }),
         })
     }
+}
+
+/// Refuses a [`resolve`](ClientBuilder::resolve) mapping for the base URL's
+/// host when a proxy carries the requests to it: the proxy looks the name up
+/// itself (ureq hands it the host name), so the mapping would be silently
+/// ignored. A mapping for the proxy's own host is honoured, and a host that
+/// `NO_PROXY` exempts is connected to directly.
+fn check_resolve_and_proxy(
+    resolve: &HashMap<String, SocketAddr>,
+    proxy: Option<&ureq::Proxy>,
+    base_url: &str,
+) -> Result<()> {
+    let Some(proxy) = proxy else {
+        return Ok(());
+    };
+    if resolve.is_empty() {
+        return Ok(());
+    }
+    let Ok(uri) = base_url.parse::<ureq::http::Uri>() else {
+        return Ok(());
+    };
+    let Some(host) = uri.host() else {
+        return Ok(());
+    };
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_ascii_lowercase();
+    if !resolve.contains_key(&host) || proxy.is_no_proxy(&uri) {
+        return Ok(());
+    }
+    let whose = if proxy.is_from_env() {
+        "the proxy the environment names"
+    } else {
+        "the proxy set with proxy()"
+    };
+    Err(Error::config(format!(
+        "resolve() maps {host}, but requests to it go through {whose}, which looks the name up \
+         itself and would ignore the mapping: call no_proxy() to connect directly, or list the \
+         host in NO_PROXY"
+    )))
 }
 
 fn check_base_url(url: &str) -> Result<()> {

@@ -126,13 +126,26 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 #[derive(Debug)]
 pub struct Path<'a> {
     url: &'a mut String,
+    /// The first character [`push`](Self::push) refused, which makes the
+    /// request fail before it is sent.
+    refused: Option<char>,
 }
 
 impl Path<'_> {
     /// Appends a literal piece of path, such as `/me/tokens`, as it is: it
-    /// must already be percent-encoded and hold no `?` or `#`. Use
-    /// [`segment`](Self::segment) for anything that comes from data.
+    /// must already be percent-encoded. Use [`segment`](Self::segment) for
+    /// anything that comes from data.
+    ///
+    /// A piece that holds `?` or `#` would end the path and start a query or
+    /// a fragment of its own, so it is refused: the request then fails with
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming `path`,
+    /// and nothing is sent. Query parameters belong in
+    /// [`Request::query`].
     pub fn push(&mut self, literal: &str) -> &mut Self {
+        if let Some(at) = literal.find(['?', '#']) {
+            self.refused = self.refused.or(literal[at..].chars().next());
+            return self;
+        }
         self.url.push_str(literal);
         self
     }
@@ -214,10 +227,28 @@ fn itoa(mut n: u32, buf: &mut [u8; 10]) -> &str {
 
 /// Builds the full URL of `request` against `base` (which has no trailing
 /// slash) in one buffer: path, the shared parameters, then the request's own.
-pub(crate) fn build_url<R: Request + ?Sized>(base: &str, request: &R) -> String {
+///
+/// # Errors
+///
+/// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming `path`
+/// when [`Path::push`] refused a piece.
+pub(crate) fn checked_url<R: Request + ?Sized>(base: &str, request: &R) -> Result<String> {
     let mut url = String::with_capacity(base.len() + 128);
     url.push_str(base);
-    request.path(&mut Path { url: &mut url });
+    let mut path = Path {
+        url: &mut url,
+        refused: None,
+    };
+    request.path(&mut path);
+    if let Some(c) = path.refused {
+        return Err(crate::Error::invalid(
+            "path",
+            format!(
+                "a literal piece of the path holds `{c}`, which would end the path; \
+                 write query parameters in Request::query and data with Path::segment"
+            ),
+        ));
+    }
     let params = request.params();
     if (params.actions, params.links, params.embedded) == (false, true, true) {
         url.push_str("?_actions=false&_links=true&_embedded=true");
@@ -231,7 +262,13 @@ pub(crate) fn build_url<R: Request + ?Sized>(base: &str, request: &R) -> String 
         url.push_str(flag(params.embedded));
     }
     request.query(&mut Query { url: &mut url });
-    url
+    Ok(url)
+}
+
+/// [`checked_url`] for a request whose path is known to be valid.
+#[cfg(test)]
+pub(crate) fn build_url<R: Request + ?Sized>(base: &str, request: &R) -> String {
+    checked_url(base, request).expect("a valid path")
 }
 
 /// One Losant action: pure data that [`Client::send`](crate::Client::send)
@@ -260,12 +297,24 @@ pub trait Request {
     /// The client sets `Accept`, `Accept-Version`, `User-Agent` and (from
     /// [`params`](Self::params)) `losantdomain` itself; a value written here
     /// for one of them **replaces** the client's, so that exactly one is
-    /// sent. `Authorization`, `Host`, `Content-Type` and the body's framing
-    /// headers (`Content-Length`, `Transfer-Encoding`) belong to the client:
-    /// writing one of them makes the request fail with
-    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) before
-    /// anything is sent. Names are case-insensitive, and a header written
-    /// twice here is sent twice.
+    /// sent. Some headers belong to the client, and writing one of them makes
+    /// the request fail with
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming
+    /// `headers` before anything is sent:
+    ///
+    /// - `Authorization` (the client's access token) and `Host`;
+    /// - `Content-Type` and the body's framing, `Content-Length` and
+    ///   `Transfer-Encoding`;
+    /// - `Accept-Encoding`: the client decodes only what it asked for, so
+    ///   another encoding would leave a body it cannot read;
+    /// - `Connection`: the client's pool decides which connections are kept
+    ///   alive, and `close` or `upgrade` would defeat it;
+    /// - `Expect`: `100-continue` makes a request with a body wait for an
+    ///   interim answer before sending it, a stall with every server or
+    ///   proxy that sends none.
+    ///
+    /// Names are case-insensitive, and a header written twice here is sent
+    /// twice.
     fn headers(&self, headers: &mut Headers<'_>) {
         let _ = headers;
     }

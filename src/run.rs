@@ -12,7 +12,7 @@ use ureq::http::{self, HeaderName, HeaderValue, header};
 
 use crate::error::{ApiError, DecodeError, Error, Result, TransportKind, UnexpectedStatus};
 use crate::lookup::LookupFailed;
-use crate::request::{Headers, Method, Request, build_url};
+use crate::request::{Headers, Method, Request, checked_url};
 use crate::retry::{Policy, Retries, Sent, retry_after};
 use crate::secret::AccessToken;
 
@@ -20,12 +20,16 @@ use crate::secret::AccessToken;
 /// Content-Length; a larger body grows the buffer as it arrives.
 const MAX_PREALLOCATION: u64 = 8 * 1024 * 1024;
 
-/// Headers that belong to the client: the token, and the framing of the
-/// body. A request that writes one is refused.
-const RESERVED_HEADERS: [HeaderName; 5] = [
+/// Headers that belong to the client: the token, the framing of the body,
+/// the encodings it can decode, its pool's keep-alive, and the `Expect`
+/// handshake it does not use. A request that writes one is refused.
+const RESERVED_HEADERS: [HeaderName; 8] = [
+    header::ACCEPT_ENCODING,
     header::AUTHORIZATION,
+    header::CONNECTION,
     header::CONTENT_LENGTH,
     header::CONTENT_TYPE,
+    header::EXPECT,
     header::HOST,
     header::TRANSFER_ENCODING,
 ];
@@ -135,7 +139,7 @@ pub(crate) fn prepare<R: Request + ?Sized>(inner: &Inner, request: &R) -> Result
     let method = request.method();
     Ok(Prepared {
         method,
-        url: build_url(&inner.base_url, request),
+        url: checked_url(&inner.base_url, request)?,
         headers,
         body,
         retry_safe: request.retry_safe(),

@@ -66,14 +66,19 @@ pub(crate) struct AccessToken {
 }
 
 impl AccessToken {
-    /// A token that cannot be sent as a header value (one with a control
-    /// character) is kept as empty, which every request then reports as a
-    /// configuration error, without ever echoing the token.
+    /// The token is trimmed of surrounding whitespace first, so that one
+    /// read from a file with its newline works: every way a client gets a
+    /// token (`build()`, `from_env()`, `with_access_token()`) comes through
+    /// here. A token that still cannot be sent as a header value (one with
+    /// a control character inside) is kept as empty, which every request
+    /// then reports as a configuration error, without ever echoing the
+    /// token.
     pub(crate) fn new(token: &str) -> Self {
+        let token = token.trim();
         let sendable = token
             .bytes()
             .all(|b| (b >= 0x20 || b == b'\t') && b != 0x7f);
-        let token = if sendable { token.trim() } else { "" };
+        let token = if sendable { token } else { "" };
         AccessToken {
             header: format!("Bearer {token}").into(),
         }
@@ -211,5 +216,16 @@ mod tests {
         let t = AccessToken::new("sentinel-123");
         assert_eq!(format!("{t:?}"), "<redacted>");
         assert_eq!(t.authorization(), "Bearer sentinel-123");
+    }
+
+    #[test]
+    fn access_tokens_are_trimmed_before_they_are_checked() {
+        for padded in ["tok\n", "tok\r\n", " \ttok \n"] {
+            let t = AccessToken::new(padded);
+            assert_eq!(t.authorization(), "Bearer tok", "{padded:?}");
+        }
+        assert!(AccessToken::new(" \n ").is_empty());
+        // A control character inside the token still makes it unusable.
+        assert!(AccessToken::new("to\nk").is_empty());
     }
 }

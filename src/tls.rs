@@ -118,7 +118,9 @@ impl TlsSettings {
     }
 }
 
-/// Every certificate in a PEM text, each checked to be X.509.
+/// Every certificate in a PEM text, each parsed as X.509 by the TLS library
+/// that will use it, so that a block it could not use fails the build
+/// instead of being skipped when the first connection is made.
 #[cfg(any(feature = "rustls", feature = "native-tls"))]
 fn certificates(pem: &[u8]) -> Result<Vec<ureq::tls::Certificate<'static>>> {
     use ureq::tls::PemItem;
@@ -128,9 +130,9 @@ fn certificates(pem: &[u8]) -> Result<Vec<ureq::tls::Certificate<'static>>> {
         match item {
             Ok(PemItem::Certificate(cert)) => {
                 let n = found.len() + 1;
-                if !is_x509(cert.der()) {
+                if let Err(why) = parse_x509(cert.der()) {
                     return Err(Error::config(format!(
-                        "root certificate {n} of the PEM is not a valid X.509 certificate"
+                        "root certificate {n} of the PEM is not a valid X.509 certificate ({why})"
                     )));
                 }
                 found.push(cert);
@@ -152,44 +154,28 @@ fn certificates(pem: &[u8]) -> Result<Vec<ureq::tls::Certificate<'static>>> {
     Ok(found)
 }
 
-/// Whether `der` has the shape of an X.509 certificate: a SEQUENCE of the
-/// to-be-signed SEQUENCE, the signature algorithm SEQUENCE and the
-/// signature BIT STRING, each length exact. The fields inside are left to
-/// the TLS library, which skips a root it cannot use.
-#[cfg(any(feature = "rustls", feature = "native-tls"))]
-fn is_x509(der: &[u8]) -> bool {
-    let Some((0x30, body, [])) = der_element(der) else {
-        return false;
-    };
-    let Some((0x30, _tbs, rest)) = der_element(body) else {
-        return false;
-    };
-    let Some((0x30, _alg, rest)) = der_element(rest) else {
-        return false;
-    };
-    matches!(der_element(rest), Some((0x03, _, [])))
+/// Parses `der` as rustls will when it builds its root store (webpki's
+/// trust-anchor parser: the whole certificate, v1 to v3), and says why it
+/// cannot be used.
+#[cfg(feature = "rustls")]
+fn parse_x509(der: &[u8]) -> std::result::Result<(), String> {
+    let der = rustls::pki_types::CertificateDer::from(der);
+    rustls::RootCertStore::empty()
+        .add(der)
+        .map_err(|e| match e {
+            // Its Display speaks of a "peer certificate"; this is a root.
+            rustls::Error::InvalidCertificate(why) => format!("{why:?}"),
+            other => other.to_string(),
+        })
 }
 
-/// The tag, contents and remainder of the DER element at the start of
-/// `der`; `None` when it is cut short or its length is not DER's.
-#[cfg(any(feature = "rustls", feature = "native-tls"))]
-fn der_element(der: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = der.split_first()?;
-    let (&first, mut rest) = rest.split_first()?;
-    let len = if first < 0x80 {
-        usize::from(first)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
-        }
-        let (bytes, after) = rest.split_at(n);
-        rest = after;
-        bytes
-            .iter()
-            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b))
-    };
-    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
+/// Parses `der` as the platform's TLS library does (OpenSSL, `SChannel` or
+/// Security.framework, through native-tls), and says why it cannot be used.
+#[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+fn parse_x509(der: &[u8]) -> std::result::Result<(), String> {
+    native_tls::Certificate::from_der(der)
+        .map(drop)
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(all(test, any(feature = "rustls", feature = "native-tls")))]
@@ -197,27 +183,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn der_shapes() {
-        assert!(!is_x509(b""));
-        assert!(!is_x509(&[0x30, 0x03, 0x02, 0x01, 0x00]));
-        // SEQUENCE { SEQUENCE {}, SEQUENCE {}, BIT STRING { 0 } }
-        assert!(is_x509(&[
-            0x30, 0x07, 0x30, 0x00, 0x30, 0x00, 0x03, 0x01, 0x00
-        ]));
-        // A trailing byte after the certificate.
-        assert!(!is_x509(&[
-            0x30, 0x07, 0x30, 0x00, 0x30, 0x00, 0x03, 0x01, 0x00, 0x00
-        ]));
-        // A length that runs past the end.
-        assert!(!is_x509(&[0x30, 0x82, 0xff, 0xff, 0x30]));
-    }
-
-    #[test]
     fn pems_without_certificates_are_refused() {
         let err = certificates(b"no pem here").unwrap_err();
         assert!(err.to_string().contains("no CERTIFICATE"), "{err}");
         let junk = b"-----BEGIN CERTIFICATE-----\nAAECAwQF\n-----END CERTIFICATE-----\n";
         let err = certificates(junk).unwrap_err();
+        assert!(err.to_string().contains("not a valid X.509"), "{err}");
+    }
+
+    #[test]
+    fn a_well_framed_sequence_is_not_a_certificate() {
+        // SEQUENCE { SEQUENCE {}, SEQUENCE {}, BIT STRING { 0 } }: the outer
+        // shape of a certificate, each length exact, and nothing inside.
+        let framed = b"-----BEGIN CERTIFICATE-----\nMAcwADAAAwEA\n-----END CERTIFICATE-----\n";
+        let err = certificates(framed).unwrap_err();
         assert!(err.to_string().contains("not a valid X.509"), "{err}");
     }
 }

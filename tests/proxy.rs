@@ -1,16 +1,16 @@
-//! Proxies: an explicit one, the environment's, and turning them off. The
-//! environment's proxy is set only in a child process, so that no other
-//! test is routed by it.
+//! Proxies: an explicit one, the environment's, and turning them off, and
+//! `resolve()` beside them. The environment's proxy is set only in a child
+//! process, so that no other test is routed by it.
 
 mod common;
 
 use std::io::{Read, Write};
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
-use losant_rest::Client;
 use losant_rest::fake::FakeLosant;
 use losant_rest::tokens::ListTokens;
+use losant_rest::{Client, Error};
 
 use common::run_in_child;
 
@@ -111,6 +111,109 @@ fn child_uses_the_environment_proxy() {
     let client = Client::builder()
         .access_token("t")
         .base_url("http://losant.invalid")
+        .max_retries(0)
+        .build()
+        .unwrap();
+    client.send(ListTokens::new()).unwrap();
+}
+
+/// The proxy looks the target's name up itself, so a `resolve()` mapping for
+/// the base URL's host would be ignored: `build()` says so instead.
+#[test]
+fn resolve_for_a_host_a_proxy_carries_is_refused() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let pinned = listener.local_addr().unwrap();
+    let err = Client::builder()
+        .access_token("t")
+        .base_url("http://API.losant.test/api")
+        .proxy("http://127.0.0.1:3128")
+        .resolve("api.losant.test", pinned)
+        .build()
+        .unwrap_err();
+    let Error::Config(_) = &err else {
+        panic!("expected Error::Config, got {err:?}")
+    };
+    let message = err.to_string();
+    assert!(message.contains("resolve()"), "{message}");
+    assert!(message.contains("api.losant.test"), "{message}");
+    assert!(message.contains("no_proxy()"), "{message}");
+    // Without the proxy the mapping holds, as every other test shows.
+    Client::builder()
+        .access_token("t")
+        .base_url("http://api.losant.test")
+        .proxy("http://127.0.0.1:3128")
+        .no_proxy()
+        .resolve("api.losant.test", pinned)
+        .build()
+        .unwrap();
+}
+
+/// A mapping for the proxy's own name is honoured: the client connects to
+/// the proxy itself.
+#[test]
+fn resolve_may_name_the_proxy() {
+    let (proxy_url, seen) = proxy();
+    let port: u16 = proxy_url.rsplit(':').next().unwrap().parse().unwrap();
+    let client = Client::builder()
+        .access_token("t")
+        .base_url("http://losant.invalid")
+        .proxy(format!("http://proxy.invalid:{port}"))
+        .resolve("proxy.invalid", SocketAddr::from(([127, 0, 0, 1], port)))
+        .max_retries(0)
+        .build()
+        .unwrap();
+    client.send(ListTokens::new()).unwrap();
+    let lines = seen.join().unwrap();
+    assert_eq!(lines[0], "CONNECT losant.invalid:80 HTTP/1.1", "{lines:?}");
+}
+
+/// The environment's proxy counts as well, except for a host `NO_PROXY`
+/// lists, which is connected to directly (in child processes).
+#[test]
+fn resolve_and_the_environments_proxy() {
+    let fake = FakeLosant::start();
+    let port = fake.port().to_string();
+    run_in_child(
+        "child_refuses_resolve_through_the_environment_proxy",
+        &[("ALL_PROXY", "http://127.0.0.1:3128")],
+    );
+    run_in_child(
+        "child_resolves_a_host_no_proxy_lists",
+        &[
+            ("ALL_PROXY", "http://127.0.0.1:3128"),
+            ("NO_PROXY", "localhost,api.losant.test"),
+            ("LOSANT_REST_TEST_PORT", &port),
+        ],
+    );
+    assert_eq!(fake.request_count(), 1);
+    let host = fake.requests()[0].header("host").map(str::to_owned);
+    assert_eq!(host, Some(format!("api.losant.test:{port}")));
+}
+
+#[test]
+#[ignore = "run by resolve_and_the_environments_proxy in a child process"]
+fn child_refuses_resolve_through_the_environment_proxy() {
+    let err = Client::builder()
+        .access_token("t")
+        .base_url("http://api.losant.test")
+        .resolve("api.losant.test", SocketAddr::from(([127, 0, 0, 1], 9)))
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err:?}");
+    assert!(err.to_string().contains("environment"), "{err}");
+}
+
+#[test]
+#[ignore = "run by resolve_and_the_environments_proxy in a child process"]
+fn child_resolves_a_host_no_proxy_lists() {
+    let port: u16 = std::env::var("LOSANT_REST_TEST_PORT")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let client = Client::builder()
+        .access_token("fake-losant-access-token")
+        .base_url(format!("http://api.losant.test:{port}"))
+        .resolve("api.losant.test", SocketAddr::from(([127, 0, 0, 1], port)))
         .max_retries(0)
         .build()
         .unwrap();

@@ -1,5 +1,6 @@
 //! Requests of your own through the public `Request` trait: the headers a
-//! request may replace, the ones it may not, and sending by reference.
+//! request may replace, the ones it may not, literal paths that would end
+//! early, and sending by reference.
 
 mod common;
 
@@ -81,6 +82,10 @@ fn a_request_cannot_set_the_clients_reserved_headers() {
         "Content-Type",
         "content-length",
         "Transfer-Encoding",
+        // The body's decoding, the pool's keep-alive, a 100-continue stall.
+        "Accept-Encoding",
+        "connection",
+        "Expect",
     ] {
         let err = client.send(WithHeaders::new(&[(name, "x")])).unwrap_err();
         let Error::InvalidRequest(invalid) = &err else {
@@ -97,4 +102,45 @@ fn a_request_cannot_set_the_clients_reserved_headers() {
         assert!(err.is_invalid_request(), "{err:?}");
     }
     assert_eq!(fake.request_count(), 0);
+    assert_eq!(fake.connection_count(), 0, "nothing reached the socket");
+}
+
+/// `GET` of a literal path, pushed as the test gives it.
+struct Literal(&'static [&'static str]);
+
+impl Request for Literal {
+    type Response = serde_json::Value;
+
+    fn method(&self) -> Method {
+        Method::Get
+    }
+
+    fn path(&self, path: &mut Path<'_>) {
+        for piece in self.0 {
+            path.push(piece);
+        }
+    }
+}
+
+#[test]
+fn a_literal_path_with_a_query_or_a_fragment_is_refused() {
+    let (fake, client) = setup();
+    for (pieces, c) in [
+        (&["/me/tokens?perPage=1"][..], '?'),
+        (&["/me/tokens", "#top"][..], '#'),
+        (&["/me", "/tokens?x#y"][..], '?'),
+    ] {
+        let err = client.send(Literal(pieces)).unwrap_err();
+        let Error::InvalidRequest(invalid) = &err else {
+            panic!("expected InvalidRequest for {pieces:?}, got {err:?}")
+        };
+        assert_eq!(invalid.field(), "path");
+        assert!(err.to_string().contains(&format!("`{c}`")), "{err}");
+        assert!(!err.may_have_been_applied());
+    }
+    assert_eq!(fake.request_count(), 0);
+    assert_eq!(fake.connection_count(), 0, "nothing reached the socket");
+    // The same pieces without them go through.
+    client.send(Literal(&["/me", "/tokens"])).unwrap();
+    assert_eq!(fake.requests()[0].path, "/me/tokens");
 }

@@ -2,9 +2,14 @@
 //! root, `resolve()` with the certificate checked against the name, and
 //! clear, final refusals of certificates that must not be trusted.
 //!
+//! They run with either TLS backend: the fake's server side is rustls in
+//! every build, so `cargo test --no-default-features --features
+//! native-tls,fake --test tls` shakes hands with OpenSSL as the client.
+//!
 //! Every name is mapped to 127.0.0.1 with `resolve()`; neither the machine's
-//! DNS nor its certificate store is consulted.
-#![cfg(feature = "rustls")]
+//! DNS nor its certificate store is consulted (the roots are always
+//! Mozilla's bundle, plus the test CA where a test adds it).
+#![cfg(any(feature = "rustls", feature = "native-tls"))]
 
 mod common;
 
@@ -24,6 +29,17 @@ const EXPIRED: (&str, &str) = (
     include_str!("pki/expired.pem"),
     include_str!("pki/expired.key"),
 );
+/// A certificate request in a `CERTIFICATE` block: a certificate's outer
+/// shape, each length exact, but no certificate.
+const CSR_AS_CERTIFICATE: &str = include_str!("pki/csr-as-certificate.pem");
+
+/// Whether the client's TLS is native-tls (OpenSSL here) rather than rustls.
+const NATIVE: bool = cfg!(all(feature = "native-tls", not(feature = "rustls")));
+
+/// What the refusal says, in the words of the backend in use.
+fn says(rustls: &'static str, native_tls: &'static str) -> &'static str {
+    if NATIVE { native_tls } else { rustls }
+}
 
 fn https_fake() -> FakeLosant {
     FakeLosant::builder()
@@ -40,12 +56,14 @@ fn https_fake_with(identity: (&str, &str)) -> FakeLosant {
         .expect("an HTTPS fake")
 }
 
-/// A client for `https://{host}:{port}`, with `host` mapped to the fake.
+/// A client for `https://{host}:{port}`, with `host` mapped to the fake and
+/// Mozilla's roots (never the machine's store, native-tls's default).
 fn to(fake: &FakeLosant, host: &str) -> ClientBuilder {
     Client::builder()
         .access_token(fake.access_token())
         .base_url(format!("https://{host}:{}", fake.port()))
         .resolve(host, SocketAddr::from(([127, 0, 0, 1], fake.port())))
+        .root_store(RootStore::Mozilla)
         .backoff(Duration::from_millis(1), Duration::from_millis(5))
 }
 
@@ -108,7 +126,13 @@ fn assert_refused(fake: &FakeLosant, err: &Error, why: &str) {
     assert!(!err.is_connect() && !err.is_timeout());
     assert_eq!(err.status(), None);
     let message = err.to_string();
-    assert!(message.contains(why), "{message:?} should say {why:?}");
+    // OpenSSL's words vary in case between versions.
+    assert!(
+        message
+            .to_ascii_lowercase()
+            .contains(&why.to_ascii_lowercase()),
+        "{message:?} should say {why:?}"
+    );
     assert!(!message.contains(fake.access_token()), "{message}");
     assert!(!format!("{err:?}").contains(fake.access_token()));
     assert_eq!(fake.request_count(), 0, "no HTTP request is sent");
@@ -120,7 +144,11 @@ fn without_the_root_the_fake_is_not_trusted() {
     let fake = https_fake();
     let client = to(&fake, "localhost").max_retries(3).build().unwrap();
     let err = client.send(ListTokens::new()).unwrap_err();
-    assert_refused(&fake, &err, "not trusted");
+    assert_refused(
+        &fake,
+        &err,
+        says("not trusted", "signed certificate in certificate chain"),
+    );
 }
 
 #[test]
@@ -132,7 +160,11 @@ fn a_certificate_from_another_ca_is_refused() {
         .build()
         .unwrap();
     let err = client.send(ListTokens::new()).unwrap_err();
-    assert_refused(&fake, &err, "not trusted");
+    assert_refused(
+        &fake,
+        &err,
+        says("not trusted", "signed certificate in certificate chain"),
+    );
 }
 
 #[test]
@@ -146,7 +178,7 @@ fn an_expired_certificate_is_refused() {
     let err = client
         .send(CreateToken::new(ApiTokenPost::new("never")))
         .unwrap_err();
-    assert_refused(&fake, &err, "expired");
+    assert_refused(&fake, &err, says("expired", "certificate has expired"));
     assert_eq!(fake.token_count(), 0);
 }
 
@@ -159,7 +191,11 @@ fn a_certificate_for_another_name_is_refused() {
         .build()
         .unwrap();
     let err = client.send(ListTokens::new()).unwrap_err();
-    assert_refused(&fake, &err, "not valid for this host name");
+    assert_refused(
+        &fake,
+        &err,
+        says("not valid for this host name", "hostname mismatch"),
+    );
     assert!(err.to_string().contains("wrong.losant.test"), "{err}");
 }
 
@@ -176,6 +212,18 @@ fn unusable_root_pems_fail_the_build() {
     let junk =
         b"-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n";
     assert!(config_error(junk).contains("not a valid X.509"));
+    // The outer shape of a certificate, parsed for real: an empty one, and
+    // a certificate request.
+    let framed = b"-----BEGIN CERTIFICATE-----\nMAcwADAAAwEA\n-----END CERTIFICATE-----\n";
+    assert!(config_error(framed).contains("not a valid X.509"));
+    let csr = config_error(CSR_AS_CERTIFICATE.as_bytes());
+    assert!(
+        csr.contains("root certificate 1 of the PEM is not a valid X.509"),
+        "{csr}"
+    );
+    // One bad block fails the PEM, even after a good one.
+    let after_good = format!("{}{CSR_AS_CERTIFICATE}", FakeLosant::ca_pem());
+    assert!(config_error(after_good.as_bytes()).contains("root certificate 2"));
     // One good block among others is enough; several calls add up.
     let client = to(&fake, "localhost")
         .add_root_certificates(format!("{}\n{}", UNTRUSTED.1, FakeLosant::ca_pem()))
@@ -196,7 +244,7 @@ fn added_roots_do_not_mix_with_the_platform_store() {
     assert!(matches!(err, Error::Config(_)), "{err:?}");
 }
 
-#[cfg(not(feature = "platform-verifier"))]
+#[cfg(all(feature = "rustls", not(feature = "platform-verifier")))]
 #[test]
 fn the_platform_store_needs_its_feature() {
     let err = Client::builder()

@@ -1,7 +1,8 @@
 //! An in-process fake of Losant's REST API for API tokens.
 //!
-//! [`FakeLosant`] is a small HTTP/1.1 server on `127.0.0.1` (HTTPS with the
-//! `rustls` feature and [`FakeLosantBuilder::tls`]). It serves the five token
+//! [`FakeLosant`] is a small HTTP/1.1 server on `127.0.0.1` (HTTPS with
+//! [`FakeLosantBuilder::tls`], whichever TLS feature the client uses: the
+//! fake's own server side is always rustls). It serves the five token
 //! actions for the three kinds of owner ([`Owner`]):
 //!
 //! | owner | collection (`GET` list, `POST` create) | one token (`GET`, `PATCH`, `DELETE`) |
@@ -54,7 +55,6 @@ mod fault;
 mod routes;
 mod server;
 mod store;
-#[cfg(feature = "rustls")]
 mod tls;
 mod validate;
 mod version;
@@ -96,9 +96,7 @@ pub struct FakeLosantBuilder {
     gzip: bool,
     scopes: Option<Vec<String>>,
     api_version: String,
-    #[cfg(feature = "rustls")]
     tls: bool,
-    #[cfg(feature = "rustls")]
     identity: Option<(String, String)>,
 }
 
@@ -151,9 +149,7 @@ impl Default for FakeLosantBuilder {
             gzip: true,
             scopes: None,
             api_version: String::new(),
-            #[cfg(feature = "rustls")]
             tls: false,
-            #[cfg(feature = "rustls")]
             identity: None,
         }
     }
@@ -232,7 +228,6 @@ impl FakeLosantBuilder {
     /// `localhost`, `api.losant.test` and `127.0.0.1`, signed by
     /// [`FakeLosant::ca_pem`]); [`FakeLosant::url`] then starts with
     /// `https://127.0.0.1:`. Defaults to false (plain HTTP).
-    #[cfg(feature = "rustls")]
     #[must_use]
     pub fn tls(mut self, on: bool) -> Self {
         self.tls = on;
@@ -244,7 +239,6 @@ impl FakeLosantBuilder {
     /// expired or untrusted certificate for negative tests. Implies
     /// [`tls(true)`](Self::tls); [`start`](Self::start) fails if the PEM
     /// cannot be used. Defaults to the embedded test certificate.
-    #[cfg(feature = "rustls")]
     #[must_use]
     pub fn tls_identity(
         mut self,
@@ -275,7 +269,6 @@ impl FakeLosantBuilder {
                     )
                 })?
         };
-        #[cfg(feature = "rustls")]
         let tls = if self.tls {
             let identity = self
                 .identity
@@ -298,7 +291,6 @@ impl FakeLosantBuilder {
             prefix: self.prefix,
             gzip: self.gzip,
             api_version,
-            #[cfg(feature = "rustls")]
             tls,
             store: Mutex::new(store::Store::default()),
             requests: Mutex::new(Vec::new()),
@@ -356,14 +348,7 @@ impl FakeLosant {
     }
 
     fn is_tls(&self) -> bool {
-        #[cfg(feature = "rustls")]
-        return self.shared.tls.is_some();
-        // Without rustls there is no HTTPS to ask about.
-        #[cfg(not(feature = "rustls"))]
-        {
-            let _ = self;
-            false
-        }
+        self.shared.tls.is_some()
     }
 
     /// The port the fake listens on.
@@ -380,7 +365,6 @@ impl FakeLosant {
 
     /// The test CA (PEM) that signed the certificate an HTTPS fake serves;
     /// trust it, and only it, in a client under test. Public test material.
-    #[cfg(feature = "rustls")]
     #[must_use]
     pub fn ca_pem() -> &'static str {
         tls::CA_PEM
@@ -576,7 +560,6 @@ struct Shared {
     prefix: String,
     gzip: bool,
     api_version: version::Version,
-    #[cfg(feature = "rustls")]
     tls: Option<Arc<rustls::ServerConfig>>,
     store: Mutex<store::Store>,
     requests: Mutex<Vec<RecordedRequest>>,

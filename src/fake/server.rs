@@ -139,7 +139,6 @@ pub(super) fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
 
 fn handle(shared: &Shared, stream: TcpStream) {
     let _ = stream.set_nodelay(true);
-    #[cfg(feature = "rustls")]
     if let Some(config) = &shared.tls {
         // A failed handshake has been counted as a connection but is no request.
         if let Some(tls) = super::tls::accept(config, stream) {

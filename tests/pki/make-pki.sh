@@ -9,6 +9,9 @@
 #   tests/pki/untrusted.key
 #   tests/pki/expired.pem        same names, signed by the test CA, valid 2000-2001 only (chain: leaf, CA)
 #   tests/pki/expired.key
+#   tests/pki/csr-as-certificate.pem  a certificate request in a CERTIFICATE block: the outer
+#                                shape of a certificate (SEQUENCE of SEQUENCE, SEQUENCE, BIT STRING)
+#                                that no TLS library accepts as one
 #
 # The fake embeds the files under src/fake/pki (only src/ ships in the
 # package); the negative-test material stays under tests/pki.
@@ -88,6 +91,9 @@ openssl ca -batch -config "$work/ca.cnf" -cert "$src/ca.pem" -keyfile "$tests/ca
   -extfile "$work/ext.cnf" -extensions server -notext \
   -in "$work/expired.csr" -out "$work/expired.pem" 2>/dev/null
 cat "$work/expired.pem" "$src/ca.pem" >"$tests/expired.pem"
+
+# The request for the expired certificate, labelled as a certificate.
+sed 's/CERTIFICATE REQUEST/CERTIFICATE/' "$work/expired.csr" >"$tests/csr-as-certificate.pem"
 
 rm -f "$src"/*.srl "$tests"/*.srl
 echo "test PKI written to $src and $tests"
