@@ -322,6 +322,22 @@ fn rotate_cleans_up_after_a_lost_create_answer() {
     assert!(fake.token(&other).is_some());
     assert_eq!(methods(&fake), ["GET", "GET", "POST", "GET", "DELETE"]);
 
+    // A gateway's 504 after Losant made the token: found and deleted too.
+    fake.clear_requests();
+    fake.fail_matching("POST", "/me/tokens", 1, Fault::status_after_processing(504));
+    let out = run(&fake, &["rotate", &old]);
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    assert!(out.stdout.is_empty(), "{out:#?}");
+    assert!(
+        out.stderr
+            .contains("was created although its answer was lost, and has been deleted"),
+        "{out:#?}"
+    );
+    assert_eq!(fake.token_count(), 2, "the orphan is gone, nothing else");
+    assert!(fake.token(&other).is_some());
+    assert_eq!(stored(&fake, &old)["status"], "active");
+    assert_eq!(methods(&fake), ["GET", "GET", "POST", "GET", "DELETE"]);
+
     // A 502 without the server acting: looked for, none found.
     fake.clear_requests();
     fake.fail_matching("POST", "/me/tokens", 1, Fault::status(502));

@@ -102,6 +102,17 @@ fn create_after_a_lost_answer_says_a_token_may_exist_and_how_to_find_it() {
         out.stderr.contains("may have been created anyway"),
         "{out:#?}"
     );
+    // A 504 after the server made the token: the same, and the token exists.
+    let before = fake.token_count();
+    fake.fail_matching("POST", "/me/tokens", 1, Fault::status_after_processing(504));
+    let out = run(&fake, &["create", "ci bot"]);
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    assert!(out.stdout.is_empty(), "{out:#?}");
+    assert!(
+        out.stderr.contains("may have been created anyway"),
+        "{out:#?}"
+    );
+    assert_eq!(fake.token_count(), before + 1, "the fake made it");
     // A 400 is a refusal: nothing was made, and no such advice.
     fake.fail_matching("POST", "/me/tokens", 1, Fault::status(400));
     let out = run(&fake, &["create", "ci bot"]);
