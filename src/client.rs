@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::config::ClientBuilder;
-use crate::error::{Error, Result};
+use crate::error::{ConfigError, Error, Result};
 use crate::paginate::{Paginate, Paginated};
 use crate::request::Request;
 use crate::run::{self, Inner};
@@ -37,16 +37,31 @@ impl Client {
     /// A client for `https://api.losant.com` with the given access token and
     /// every other setting at its default.
     ///
-    /// It does not fail: a token that cannot be sent (one with a line break,
-    /// say) makes every request fail with [`Error::Config`] instead. Use
-    /// [`Client::builder`] to learn about it at once.
+    /// It does not fail: when the client cannot be built (a token that
+    /// cannot be sent, such as one with a line break, or a build without TLS
+    /// for the `https` default), every request fails with [`Error::Config`]
+    /// instead, saying why, exactly as [`ClientBuilder::build`] would have.
+    /// Use [`Client::builder`] to learn about it at once.
     pub fn new(access_token: impl AsRef<str>) -> Self {
         let builder = Client::builder().access_token(access_token.as_ref());
         match builder.build() {
             Ok(client) => client,
-            // The defaults are valid, so only the token can be at fault:
-            // keep a client whose requests all report it.
-            Err(_) => ClientBuilder::unusable(),
+            // Keep a client whose requests all report the real reason.
+            Err(e) => {
+                let why = match e {
+                    Error::Config(why) => why,
+                    other => ConfigError::new(other.to_string()),
+                };
+                let client = ClientBuilder::unusable();
+                let inner = Inner {
+                    unusable: Some(why),
+                    ..Inner::clone(&client.inner)
+                };
+                Client {
+                    inner: Arc::new(inner),
+                    token: client.token,
+                }
+            }
         }
     }
 

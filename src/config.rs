@@ -442,6 +442,7 @@ impl ClientBuilder {
                     max_retry_after: self.max_retry_after,
                 },
                 max_response_size: self.max_response_size,
+                unusable: None,
             }),
         })
     }

@@ -316,6 +316,7 @@
 mod client;
 mod config;
 mod error;
+mod failure;
 #[cfg(feature = "fake")]
 pub mod fake;
 mod lookup;
@@ -325,6 +326,7 @@ mod retry;
 mod run;
 pub mod schema;
 mod secret;
+mod text;
 mod tls;
 pub mod tokens;
 mod validate;
