@@ -37,31 +37,44 @@ impl Client {
     /// A client for `https://api.losant.com` with the given access token and
     /// every other setting at its default.
     ///
-    /// It does not fail: when the client cannot be built (a token that
-    /// cannot be sent, such as one with a line break, or a build without TLS
-    /// for the `https` default), every request fails with [`Error::Config`]
-    /// instead, saying why, exactly as [`ClientBuilder::build`] would have.
-    /// Use [`Client::builder`] to learn about it at once.
+    /// It does not fail: when the client cannot be built, every request
+    /// fails with [`Error::Config`] instead, saying why, as
+    /// [`ClientBuilder::build`] would have. A token that cannot be sent
+    /// (one with a line break, say) is the token's fault, so
+    /// [`with_access_token`](Self::with_access_token) can still give a
+    /// working client; a setting that cannot work (the `https` default in a
+    /// build without TLS) fails every client made from this one. Use
+    /// [`Client::builder`] to learn about it at once.
     pub fn new(access_token: impl AsRef<str>) -> Self {
-        let builder = Client::builder().access_token(access_token.as_ref());
-        match builder.build() {
+        match Client::builder()
+            .access_token(access_token.as_ref())
+            .build()
+        {
             Ok(client) => client,
-            // Keep a client whose requests all report the real reason.
-            Err(e) => {
-                let why = match e {
-                    Error::Config(why) => why,
-                    other => ConfigError::new(other.to_string()),
-                };
-                let client = ClientBuilder::unusable();
-                let inner = Inner {
-                    unusable: Some(why),
-                    ..Inner::clone(&client.inner)
-                };
-                Client {
-                    inner: Arc::new(inner),
-                    token: client.token,
-                }
-            }
+            Err(_) => Client::unusable(),
+        }
+    }
+
+    /// What [`Client::new`] gives when its build fails: a client of the
+    /// default settings whose every request fails with the reason.
+    fn unusable() -> Self {
+        let client = ClientBuilder::unusable();
+        // The defaults with a token that is surely sendable: when they fail
+        // too, the settings are at fault, and say so for good. Otherwise
+        // only the token was: the client keeps none, and every request
+        // reports that until `with_access_token` gives another.
+        let why = match Client::builder().access_token("-").build() {
+            Ok(_) => return client,
+            Err(Error::Config(why)) => why,
+            Err(other) => ConfigError::new(other.to_string()),
+        };
+        let inner = Inner {
+            unusable: Some(why),
+            ..Inner::clone(&client.inner)
+        };
+        Client {
+            inner: Arc::new(inner),
+            token: client.token,
         }
     }
 

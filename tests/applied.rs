@@ -56,7 +56,10 @@ fn a_create_that_a_gateway_answers_504_after_the_token_was_made() {
             head.push(byte[0]);
         }
         assert!(head.starts_with(b"HTTP/1.1 201"), "{head:?}");
-        Some(b"HTTP/1.1 504 Gateway Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".to_vec())
+        Some(
+            b"HTTP/1.1 504 Gateway Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                .to_vec(),
+        )
     });
     let client = Client::builder()
         .access_token(fake.access_token())
@@ -166,7 +169,10 @@ fn a_time_out_waiting_for_the_answer_may_have_been_applied() {
         .send(create())
         .unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
-    assert!(err.may_have_been_applied(), "the request was written: {err:?}");
+    assert!(
+        err.may_have_been_applied(),
+        "the request was written: {err:?}"
+    );
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(seen.join().unwrap().starts_with(b"POST "));
 }

@@ -127,6 +127,48 @@ fn a_retried_delete_that_finds_the_token_gone_succeeds() {
     assert_eq!(err.status(), Some(404));
 }
 
+/// A delete of one's own whose answer for "already gone" can be asked for
+/// once only: the second call gives none, as a request whose state changed
+/// between two calls would.
+struct DeleteOnce {
+    id: String,
+    asked: std::cell::Cell<u32>,
+}
+
+impl losant_rest::Request for DeleteOnce {
+    type Response = losant_rest::schema::Success;
+
+    fn method(&self) -> losant_rest::request::Method {
+        losant_rest::request::Method::Delete
+    }
+
+    fn path(&self, path: &mut losant_rest::request::Path<'_>) {
+        path.push("/me/tokens").segment(&self.id);
+    }
+
+    fn response_when_gone(&self) -> Option<Self::Response> {
+        self.asked.set(self.asked.get() + 1);
+        (self.asked.get() == 1).then(|| serde_json::from_str(r#"{"success":true}"#).unwrap())
+    }
+}
+
+#[test]
+fn what_a_404_on_a_retried_delete_means_is_decided_before_sending() {
+    let (fake, client) = setup();
+    let id = fake.seed(1).remove(0);
+    fake.fail_next(1, Fault::reset_after_processing());
+    let request = DeleteOnce {
+        id,
+        asked: std::cell::Cell::new(0),
+    };
+    // Never an `InvalidRequest` once attempts went out.
+    let ok = client.send(&request).unwrap();
+    assert!(ok.success);
+    assert_eq!(request.asked.get(), 1, "asked once, when prepared");
+    assert_eq!(fake.request_count(), 2);
+    assert_eq!(fake.token_count(), 0);
+}
+
 #[test]
 fn a_404_after_a_refusal_is_still_an_error() {
     // A 429 or 503 says the server did nothing, so a 404 on the retry means
@@ -233,7 +275,11 @@ fn a_post_is_retried_when_the_connection_was_refused() {
         .send(CreateToken::new(ApiTokenPost::new("patient")))
         .unwrap();
     assert_eq!(created.name, "patient");
-    assert_eq!(lookups.load(Ordering::SeqCst), 3, "two refusals, then the fake");
+    assert_eq!(
+        lookups.load(Ordering::SeqCst),
+        3,
+        "two refusals, then the fake"
+    );
     assert_eq!(fake.request_count(), 1);
     assert_eq!(fake.token_count(), 1);
 }

@@ -207,7 +207,9 @@ fn a_slow_lookup_leaves_the_connect_only_what_is_left_of_the_timeout() {
         .build()
         .unwrap();
     let started = Instant::now();
-    let err = client.send(CreateToken::new(ApiTokenPost::new("x"))).unwrap_err();
+    let err = client
+        .send(CreateToken::new(ApiTokenPost::new("x")))
+        .unwrap_err();
     let elapsed = started.elapsed();
     assert!(err.is_timeout(), "{err:?}");
     assert!(!err.may_have_been_applied(), "nothing was sent: {err:?}");
