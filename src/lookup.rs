@@ -241,7 +241,10 @@ impl Connector<()> for LookupConnector {
             config: details.config,
             request_level: details.request_level,
             resolver: details.resolver,
-            now: details.now,
+            // The budget left is counted from now: the TLS handshake takes
+            // its deadline as `now` plus what is left, which is the
+            // attempt's own deadline again.
+            now: (details.current_time)(),
             timeout,
             current_time: Arc::clone(&details.current_time),
             run_connector: Arc::clone(&details.run_connector),

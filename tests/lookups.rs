@@ -218,6 +218,28 @@ fn a_slow_lookup_leaves_the_connect_only_what_is_left_of_the_timeout() {
     assert!(elapsed < Duration::from_millis(4200), "{elapsed:?}");
 }
 
+/// After a slow lookup the TLS handshake still has until the attempt's
+/// deadline, no less: what is left is counted from the end of the lookup.
+#[cfg(feature = "rustls")]
+#[test]
+fn a_slow_lookup_leaves_the_tls_handshake_the_rest_of_the_timeout() {
+    let fake = FakeLosant::builder().tls(true).start().unwrap();
+    let addr = SocketAddr::from(([127, 0, 0, 1], fake.port()));
+    let client = Client::builder()
+        .access_token(fake.access_token())
+        .base_url(format!("https://localhost:{}", fake.port()))
+        .add_root_certificates(FakeLosant::ca_pem())
+        .timeout(Duration::from_secs(4))
+        .max_retries(0)
+        .dns_resolver(move |_: &str, _: u16| {
+            std::thread::sleep(Duration::from_secs(2));
+            Ok(vec![addr])
+        })
+        .build()
+        .unwrap();
+    client.send(ListTokens::new()).unwrap();
+}
+
 #[test]
 fn resolve_maps_a_name_to_an_address_without_dns() {
     let fake = FakeLosant::start();
