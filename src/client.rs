@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::config::ClientBuilder;
-use crate::error::{Error, Result};
+use crate::error::{ConfigError, Error, Result};
 use crate::paginate::{Paginate, Paginated};
 use crate::request::Request;
 use crate::run::{self, Inner};
@@ -37,16 +37,44 @@ impl Client {
     /// A client for `https://api.losant.com` with the given access token and
     /// every other setting at its default.
     ///
-    /// It does not fail: a token that cannot be sent (one with a line break,
-    /// say) makes every request fail with [`Error::Config`] instead. Use
+    /// It does not fail: when the client cannot be built, every request
+    /// fails with [`Error::Config`] instead, saying why, as
+    /// [`ClientBuilder::build`] would have. A token that cannot be sent
+    /// (one with a line break, say) is the token's fault, so
+    /// [`with_access_token`](Self::with_access_token) can still give a
+    /// working client; a setting that cannot work (the `https` default in a
+    /// build without TLS) fails every client made from this one. Use
     /// [`Client::builder`] to learn about it at once.
     pub fn new(access_token: impl AsRef<str>) -> Self {
-        let builder = Client::builder().access_token(access_token.as_ref());
-        match builder.build() {
+        match Client::builder()
+            .access_token(access_token.as_ref())
+            .build()
+        {
             Ok(client) => client,
-            // The defaults are valid, so only the token can be at fault:
-            // keep a client whose requests all report it.
-            Err(_) => ClientBuilder::unusable(),
+            Err(_) => Client::unusable(),
+        }
+    }
+
+    /// What [`Client::new`] gives when its build fails: a client of the
+    /// default settings whose every request fails with the reason.
+    fn unusable() -> Self {
+        let client = ClientBuilder::unusable();
+        // The defaults with a token that is surely sendable: when they fail
+        // too, the settings are at fault, and say so for good. Otherwise
+        // only the token was: the client keeps none, and every request
+        // reports that until `with_access_token` gives another.
+        let why = match Client::builder().access_token("-").build() {
+            Ok(_) => return client,
+            Err(Error::Config(why)) => why,
+            Err(other) => ConfigError::new(other.to_string()),
+        };
+        let inner = Inner {
+            unusable: Some(why),
+            ..Inner::clone(&client.inner)
+        };
+        Client {
+            inner: Arc::new(inner),
+            token: client.token,
         }
     }
 

@@ -194,7 +194,10 @@ impl ClientBuilder {
     }
 
     /// Sets the time allowed for each attempt, from connect to the last body
-    /// byte. Defaults to 30 seconds.
+    /// byte, the host name's lookup included: a slow lookup leaves the
+    /// connect only what is left, so an attempt never takes much longer
+    /// than this. When it fires, [`Error::is_timeout`] is true. Defaults to
+    /// 30 seconds.
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
@@ -462,6 +465,7 @@ impl ClientBuilder {
                     max_retry_after: self.max_retry_after,
                 },
                 max_response_size: self.max_response_size,
+                unusable: None,
             }),
         })
     }

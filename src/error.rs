@@ -3,7 +3,8 @@
 use std::fmt;
 use std::io;
 
-use crate::secret::redact_json;
+use crate::failure::Reached;
+use crate::text::{excerpt, fallback_message, reason_phrase};
 
 /// A `Result` whose error is this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -87,16 +88,31 @@ impl Error {
         self.status() == Some(403)
     }
 
-    /// Whether a time-out fired: the whole-attempt `timeout` or the
-    /// `connect_timeout`.
+    /// Whether a time-out fired: the whole-attempt [`timeout`] or the
+    /// [`connect_timeout`], in whichever phase.
+    ///
+    /// A time-out while connecting (the lookup, the TCP connect or the TLS
+    /// handshake) sent nothing, so [`may_have_been_applied`](Self::may_have_been_applied)
+    /// is `false` for it; a time-out once the request may have been written
+    /// (waiting for the answer, reading the body) leaves it `true`. A
+    /// time-out is never retried: the caller's budget is spent.
+    ///
+    /// [`timeout`]: crate::ClientBuilder::timeout
+    /// [`connect_timeout`]: crate::ClientBuilder::connect_timeout
     #[must_use]
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Transport(e) if e.kind == TransportKind::Timeout)
     }
 
-    /// Whether the connection to the server could not be made (refused,
-    /// unreachable, a host name that did not resolve). Such a request never
-    /// reached the server.
+    /// Whether the connection to the server could not be made: the host
+    /// name did not resolve, or the connection was refused or unreachable
+    /// while connecting. It is `true` only for failures that happened before
+    /// anything was sent, so such a request never reached the server (and
+    /// even a `POST` is retried). A network that becomes unreachable after
+    /// the request went out is not a connect failure: see
+    /// [`may_have_been_applied`](Self::may_have_been_applied). A connect
+    /// time-out is [`is_timeout`](Self::is_timeout) and a failed handshake
+    /// [`is_tls`](Self::is_tls) instead; neither sent anything either.
     #[must_use]
     pub fn is_connect(&self) -> bool {
         matches!(self, Error::Transport(e) if e.kind == TransportKind::Connect)
@@ -107,18 +123,30 @@ impl Error {
     ///
     /// `true` for an answer of 500 or more (a gateway's 502 or 504 says
     /// nothing about what the server behind it did), for a success whose
-    /// body did not decode, and for a time-out or broken connection once the
-    /// request may have been written. `false` when the client knows nothing
-    /// was carried out: a request refused before sending
-    /// ([`Error::InvalidRequest`], [`Error::Config`]), a failed lookup, a
-    /// refused connection, a failed TLS handshake, and every answer from 400
-    /// to 499.
+    /// body broke off or did not decode, for a redirect, and for a time-out
+    /// or a broken connection once the request may have been written, even
+    /// in part. `false` when the client knows nothing was carried out: a
+    /// request refused before sending ([`Error::InvalidRequest`],
+    /// [`Error::Config`]), every failure while connecting (a failed lookup,
+    /// a refused or unreachable connection, a connect time-out, a failed TLS
+    /// handshake), and every answer from 400 to 499.
+    ///
+    /// ```
+    /// use losant_rest::tokens::GetToken;
+    ///
+    /// # fn main() -> losant_rest::Result<()> {
+    /// # let fake = losant_rest::fake::FakeLosant::start();
+    /// # let client = losant_rest::Client::builder().access_token(fake.access_token()).base_url(fake.url()).build()?;
+    /// let err = client.send(GetToken::new("575ec7417ae143cd83dc4a95")).unwrap_err();
+    /// assert!(!err.may_have_been_applied()); // a 404: the server did nothing
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn may_have_been_applied(&self) -> bool {
         match self {
             Error::Api(e) => e.status >= 500,
             Error::InvalidRequest(_) | Error::Config(_) => false,
-            Error::Transport(e) => !matches!(e.kind, TransportKind::Connect | TransportKind::Tls),
+            Error::Transport(e) => e.reached != Reached::NotSent,
             Error::Decode(_) | Error::UnexpectedStatus(_) => true,
         }
     }
@@ -159,20 +187,20 @@ impl Error {
     }
 
     pub(crate) fn config(message: impl Into<String>) -> Self {
-        Error::Config(ConfigError {
-            message: message.into(),
-        })
+        Error::Config(ConfigError::new(message))
     }
 
     /// A transport failure whose message says what failed and whose
     /// `source`, if any, says why.
     pub(crate) fn transport(
         kind: TransportKind,
+        reached: Reached,
         message: String,
         source: Option<io::Error>,
     ) -> Self {
         Error::Transport(TransportError {
             kind,
+            reached,
             message,
             source,
         })
@@ -275,71 +303,6 @@ impl ApiError {
     }
 }
 
-/// A message for an error body that is not a Losant error: the reason phrase,
-/// plus a short, single-line excerpt of the body when it has text.
-fn fallback_message(status: u16, body: &[u8]) -> String {
-    let reason = reason_phrase(status);
-    let text = excerpt(body, 120);
-    if text.is_empty() {
-        format!("{reason} (empty body)")
-    } else {
-        format!("{reason}: {text}")
-    }
-}
-
-/// The standard reason phrase of a status, or its class for a rare one.
-pub(crate) fn reason_phrase(status: u16) -> &'static str {
-    ureq::http::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .unwrap_or(match status {
-            _ if status < 400 => "Unknown",
-            _ if status < 500 => "Client Error",
-            _ => "Server Error",
-        })
-}
-
-/// At most `max` characters of a body, lossily decoded, secrets redacted,
-/// whitespace folded to single spaces and HTML tags dropped.
-pub(crate) fn excerpt(body: &[u8], max: usize) -> String {
-    // Redact before anything else changes the text, so that folding or tag
-    // stripping cannot hide a `"token"` member from the redaction.
-    let text = redact_json(&String::from_utf8_lossy(&body[..body.len().min(max * 4)]));
-    let mut out = String::new();
-    let mut in_tag = false;
-    let mut last_space = true;
-    let html = text.trim_start().starts_with('<');
-    for c in text.chars() {
-        if html && c == '<' {
-            in_tag = true;
-            continue;
-        }
-        if in_tag {
-            in_tag = c != '>';
-            if !in_tag && !last_space {
-                out.push(' ');
-                last_space = true;
-            }
-            continue;
-        }
-        if c.is_whitespace() || c.is_control() {
-            if !last_space {
-                out.push(' ');
-                last_space = true;
-            }
-        } else {
-            out.push(c);
-            last_space = false;
-        }
-        if out.chars().count() >= max {
-            out.push('…');
-            break;
-        }
-    }
-    out.truncate(out.trim_end().len());
-    out
-}
-
 impl fmt::Debug for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApiError")
@@ -425,6 +388,14 @@ pub struct ConfigError {
     message: String,
 }
 
+impl ConfigError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        ConfigError {
+            message: message.into(),
+        }
+    }
+}
+
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "client configuration: {}", self.message)
@@ -435,10 +406,12 @@ impl std::error::Error for ConfigError {}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TransportKind {
-    /// The connection was never made; the request did not leave.
+    /// The connection was never made (lookup, refusal, unreachable while
+    /// connecting); the request did not leave.
     Connect,
     /// The TLS handshake failed; no HTTP request was sent.
     Tls,
+    /// A time-out, in any phase: `reached` says which.
     Timeout,
     /// The connection failed after it was made, before a response arrived.
     Io,
@@ -453,6 +426,8 @@ pub(crate) enum TransportKind {
 #[derive(Debug)]
 pub struct TransportError {
     kind: TransportKind,
+    /// How far the attempt got: what `may_have_been_applied` answers from.
+    reached: Reached,
     message: String,
     source: Option<io::Error>,
 }
@@ -589,12 +564,5 @@ mod tests {
         assert_eq!(e.message, "Payload Too Large (empty body)");
         let e = ApiError::from_response(500, vec![0xff, 0xfe, b'x']);
         assert!(e.message.starts_with("Internal Server Error: "));
-    }
-
-    #[test]
-    fn excerpt_is_bounded_and_redacted() {
-        let long = "x".repeat(10_000);
-        assert!(excerpt(long.as_bytes(), 50).chars().count() <= 51);
-        assert!(!excerpt(br#"{"token":"hunter2"}"#, 50).contains("hunter2"));
     }
 }

@@ -342,10 +342,12 @@
 //!
 //! # Logging
 //!
-//! The client logs one `debug` line per attempt through the [`log`] facade,
-//! under the target `losant_rest`: the method, the path (never the host or
-//! the query), the status or failure, the duration and the retry number. No
-//! line of this crate's ever carries a token. Mind ureq's own `trace` level
+//! The client logs through the [`log`] facade, every record under the
+//! target `losant_rest` (so `RUST_LOG=losant_rest=debug` selects them all):
+//! at `debug`, exactly one line per attempt, with the method, the path
+//! (never the host or the query), the status or failure, the duration and
+//! the retry number; at `trace`, one more line for each host name lookup
+//! (one per new connection). No line of this crate's ever carries a token. Mind ureq's own `trace` level
 //! (targets `ureq` and `ureq_proto`): it dumps raw wire bytes, the
 //! `Authorization` header and a created token's secret included, so keep
 //! those targets at `debug` or below wherever logs are kept.
@@ -407,6 +409,7 @@ pub mod concurrent;
 mod config;
 pub mod date;
 mod error;
+mod failure;
 #[cfg(feature = "fake")]
 pub mod fake;
 pub mod instances;
@@ -420,6 +423,7 @@ mod retry;
 mod run;
 pub mod schema;
 mod secret;
+mod text;
 mod tls;
 pub mod tokens;
 mod validate;

@@ -12,6 +12,13 @@
 //! is no cache to expire or to keep after a connection failure: every new
 //! connection asks afresh.
 //!
+//! Every error the connector returns (the lookup's, the TCP connect's, the
+//! TLS handshake's) is wrapped in [`NotSent`], so that `failure.rs` knows it
+//! came before anything was written. The lookup's time comes out of the
+//! connect's budget: after a slow lookup the connect gets only what is left
+//! ([`after_lookup`]), so that a slow lookup followed by an unanswered
+//! connect still fails within the time-out.
+//!
 //! This uses ureq's `unversioned` transport API, which is exempt from
 //! semver; `Cargo.toml` pins ureq to the minor version it was written for.
 
@@ -22,13 +29,17 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::thread;
+use std::time::Instant;
 
 use ureq::config::Config;
 use ureq::http::Uri;
 use ureq::unversioned::resolver::{ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::time::Duration as Budget;
 use ureq::unversioned::transport::{
     ConnectionDetails, Connector, DefaultConnector, NextTimeout, Transport,
 };
+
+use crate::failure::NotSent;
 
 /// The address the resolver hands ureq in place of a lookup. Port 0 of the
 /// unspecified address is never a real destination, so it cannot be
@@ -70,6 +81,13 @@ impl fmt::Display for LookupFailed {
 }
 
 impl LookupFailed {
+    pub(crate) fn new(host: impl Into<String>, cause: Option<io::Error>) -> Self {
+        LookupFailed {
+            host: host.into(),
+            cause,
+        }
+    }
+
     /// The system resolver's own error, if it gave one.
     pub(crate) fn into_cause(self) -> Option<io::Error> {
         self.cause
@@ -129,12 +147,7 @@ impl Lookup {
             addrs.push(SocketAddr::new(addr.ip(), port));
             return Ok(addrs);
         }
-        let failed = |cause| {
-            ureq::Error::Io(io::Error::other(LookupFailed {
-                host: bare.to_owned(),
-                cause,
-            }))
-        };
+        let failed = |cause| ureq::Error::Io(io::Error::other(LookupFailed::new(bare, cause)));
         let found =
             bounded(bare, port, self.resolver.clone(), timeout)?.map_err(|e| failed(Some(e)))?;
         // ureq keeps at most 16 addresses.
@@ -144,7 +157,8 @@ impl Lookup {
         if addrs.is_empty() {
             return Err(failed(None));
         }
-        log::debug!("looked up {bare}: {} address(es)", addrs.len());
+        // At trace, so that `debug` stays one line per attempt.
+        log::trace!(target: "losant_rest", "looked up {bare}: {} address(es)", addrs.len());
         Ok(addrs)
     }
 }
@@ -213,21 +227,85 @@ impl Connector<()> for LookupConnector {
         // An empty list is ureq's for "a proxy connects to the target"; a
         // CONNECT proxy's own address comes back through here deferred.
         if details.addrs.first() != Some(&DEFERRED) {
-            return self.inner.connect(details, chained);
+            return self.inner.connect(details, chained).map_err(NotSent::wrap);
         }
-        let addrs = self.lookup.resolve(details.uri, details.timeout)?;
+        let started = Instant::now();
+        let addrs = self
+            .lookup
+            .resolve(details.uri, details.timeout)
+            .map_err(NotSent::wrap)?;
+        let timeout = after_lookup(details.timeout, started.elapsed()).map_err(NotSent::wrap)?;
         let resolved = ConnectionDetails {
             uri: details.uri,
             addrs,
             config: details.config,
             request_level: details.request_level,
             resolver: details.resolver,
-            now: details.now,
-            timeout: details.timeout,
+            // The budget left is counted from now: the TLS handshake takes
+            // its deadline as `now` plus what is left, which is the
+            // attempt's own deadline again.
+            now: (details.current_time)(),
+            timeout,
             current_time: Arc::clone(&details.current_time),
             run_connector: Arc::clone(&details.run_connector),
             register_shutdown: Arc::clone(&details.register_shutdown),
         };
-        self.inner.connect(&resolved, chained)
+        self.inner
+            .connect(&resolved, chained)
+            .map_err(NotSent::wrap)
+    }
+}
+
+/// What is left of the connect's budget once the lookup took `spent` of it,
+/// or the time-out itself when nothing is left. ureq's TCP connect takes its
+/// time-out as a length, not a deadline, so without this it would get the
+/// whole budget again after a slow lookup.
+fn after_lookup(
+    budget: NextTimeout,
+    spent: std::time::Duration,
+) -> Result<NextTimeout, ureq::Error> {
+    if budget.after.is_not_happening() {
+        return Ok(budget);
+    }
+    let left = budget.after.saturating_sub(spent);
+    if left.is_zero() {
+        return Err(ureq::Error::Timeout(budget.reason));
+    }
+    Ok(NextTimeout {
+        after: Budget::Exact(left),
+        ..budget
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn budget(ms: u64) -> NextTimeout {
+        NextTimeout {
+            after: Budget::Exact(Duration::from_millis(ms)),
+            reason: ureq::Timeout::Connect,
+            ..NextTimeout::default()
+        }
+    }
+
+    #[test]
+    fn the_connect_gets_what_the_lookup_left() {
+        let left = after_lookup(budget(1000), Duration::from_millis(700)).unwrap();
+        assert_eq!(*left.after, Duration::from_millis(300));
+        assert_eq!(left.reason, ureq::Timeout::Connect, "the reason is kept");
+        let whole = after_lookup(budget(1000), Duration::ZERO).unwrap();
+        assert_eq!(*whole.after, Duration::from_secs(1));
+        for spent in [1000, 1500] {
+            let err = after_lookup(budget(1000), Duration::from_millis(spent)).unwrap_err();
+            assert!(
+                matches!(err, ureq::Error::Timeout(ureq::Timeout::Connect)),
+                "{err:?}"
+            );
+        }
+        let unbounded = after_lookup(NextTimeout::default(), Duration::from_secs(3600)).unwrap();
+        assert!(unbounded.after.is_not_happening());
     }
 }

@@ -2,12 +2,15 @@
 //! attempt, for which requests, how long to wait, and when a 404 means that
 //! an earlier attempt already did the job.
 //!
-//! The send loop in `run.rs` only reports what happened to each attempt;
-//! every decision is made here.
+//! The send loop in `run.rs` only reports what happened to each attempt,
+//! and `failure.rs` says what a failure means (how far the attempt got,
+//! whether it is a passing one); every decision to send again is made here.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::failure::{Reached, Retry};
 
 /// The settings the builder fixes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,23 +20,6 @@ pub(crate) struct Policy {
     /// The longest `Retry-After` worth waiting for; a longer one fails the
     /// call at once, because a script that seems to hang is worse.
     pub(crate) max_retry_after: Duration,
-}
-
-/// How far a failed attempt got, which decides whether sending it again can
-/// do harm.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Sent {
-    /// Nothing of the request left this machine (the host did not resolve,
-    /// the connection was refused): any request may go again.
-    No,
-    /// The connection failed before an answer, after the request may have
-    /// reached the server: only a request that is safe to repeat may go
-    /// again, and the earlier attempt may have been carried out.
-    Maybe,
-    /// Never retried: a time-out (the caller's budget is spent), a TLS
-    /// failure (it would fail the same way), a broken response body (the
-    /// server was reached), or a protocol error.
-    Final,
 }
 
 /// One call's retries: counts them and remembers whether an earlier attempt
@@ -95,17 +81,19 @@ impl<'a> Retries<'a> {
     }
 
     /// The wait before the next attempt after a failure that got as far as
-    /// `sent`, or `None` to give the error to the caller.
-    pub(crate) fn after_failure(&mut self, sent: Sent) -> Option<Duration> {
-        let allowed = match sent {
-            Sent::No => true,
-            Sent::Maybe => self.retry_safe,
-            Sent::Final => false,
+    /// `reached`, or `None` to give the error to the caller. A passing
+    /// failure goes again when nothing was sent, or when the request is safe
+    /// to repeat.
+    pub(crate) fn after_failure(&mut self, reached: Reached, retry: Retry) -> Option<Duration> {
+        let allowed = match (retry, reached) {
+            (Retry::Never, _) => false,
+            (Retry::Transient, Reached::NotSent) => true,
+            (Retry::Transient, Reached::MaybeSent | Reached::Answered) => self.retry_safe,
         };
         if !allowed || self.retry >= self.policy.max_retries {
             return None;
         }
-        self.may_have_applied |= sent == Sent::Maybe;
+        self.may_have_applied |= reached != Reached::NotSent;
         let wait = self.backoff();
         self.retry += 1;
         Some(wait)
@@ -246,18 +234,24 @@ mod tests {
         max_retry_after: Duration::from_secs(5),
     };
 
+    const NOT_SENT: Reached = Reached::NotSent;
+    const MAYBE: Reached = Reached::MaybeSent;
+
     #[test]
     fn only_safe_requests_retry_after_they_may_have_been_sent() {
         let mut post = Retries::new(&POLICY, false);
-        assert_eq!(post.after_failure(Sent::Maybe), None);
+        assert_eq!(post.after_failure(MAYBE, Retry::Transient), None);
         assert_eq!(post.after_status(503, None), None);
-        assert!(post.after_failure(Sent::No).is_some());
+        assert!(post.after_failure(NOT_SENT, Retry::Transient).is_some());
         let mut get = Retries::new(&POLICY, true);
-        assert!(get.after_failure(Sent::Maybe).is_some());
+        assert!(get.after_failure(MAYBE, Retry::Transient).is_some());
         assert!(get.after_status(503, None).is_some());
         assert_eq!(get.after_status(503, None), None, "two retries at most");
         assert_eq!(get.count(), 2);
-        assert_eq!(Retries::new(&POLICY, true).after_failure(Sent::Final), None);
+        for reached in [NOT_SENT, MAYBE, Reached::Answered] {
+            let mut r = Retries::new(&POLICY, true);
+            assert_eq!(r.after_failure(reached, Retry::Never), None);
+        }
         assert_eq!(Retries::new(&POLICY, true).after_status(500, None), None);
     }
 
@@ -280,7 +274,7 @@ mod tests {
         after_504.after_status(504, None);
         assert!(after_504.already_done(404));
         let mut after_drop = Retries::new(&POLICY, true);
-        after_drop.after_failure(Sent::Maybe);
+        after_drop.after_failure(MAYBE, Retry::Transient);
         assert!(after_drop.already_done(404));
         assert!(!after_drop.already_done(500));
     }

@@ -1,19 +1,21 @@
-//! Sending one request: prepared once (URL, headers, body, every check),
-//! then attempted until it succeeds, fails for good, or the retry policy in
-//! `retry.rs` says stop.
+//! Sending one request: [`prepare`]d once (URL, headers, body, every check,
+//! and what a 404 on a retry means), then attempted in [`run`]'s loop until
+//! it succeeds, fails for good, or the retry policy in `retry.rs` says stop;
+//! each attempt is one [`exchange`]. What a failed exchange means is
+//! `failure.rs`'s to say.
 //!
 //! Only [`send`] and [`prepare`] are generic over the request type; the loop
 //! and the exchange are not, so they are compiled once for every request.
 
-use std::io::{self, Read};
+use std::io::Read;
 use std::time::{Duration, Instant, SystemTime};
 
 use ureq::http::{self, HeaderName, HeaderValue, header};
 
-use crate::error::{ApiError, DecodeError, Error, Result, TransportKind, UnexpectedStatus};
-use crate::lookup::LookupFailed;
+use crate::error::{ApiError, ConfigError, DecodeError, Error, Result, UnexpectedStatus};
+use crate::failure::{Failure, NotSent};
 use crate::request::{Headers, Method, Request, checked_url};
-use crate::retry::{Policy, Retries, Sent, retry_after};
+use crate::retry::{Policy, Retries, retry_after};
 use crate::secret::AccessToken;
 
 /// The most the client reserves up front for a body on the word of its
@@ -35,6 +37,7 @@ const RESERVED_HEADERS: [HeaderName; 8] = [
 ];
 
 /// What every clone of a client shares, and every exchange needs.
+#[derive(Clone)]
 pub(crate) struct Inner {
     pub(crate) agent: ureq::Agent,
     pub(crate) base_url: String,
@@ -44,17 +47,25 @@ pub(crate) struct Inner {
     pub(crate) connect_timeout: Duration,
     pub(crate) policy: Policy,
     pub(crate) max_response_size: u64,
+    /// Why the client could not be built, for one that [`Client::new`]
+    /// made anyway: every call fails with it.
+    ///
+    /// [`Client::new`]: crate::Client::new
+    pub(crate) unusable: Option<ConfigError>,
 }
 
 /// A request ready to go: nothing about it is computed again on a retry.
 #[derive(Debug)]
 pub(crate) struct Prepared {
     method: Method,
+    /// The URL as text, for messages and logs.
     url: String,
+    uri: http::Uri,
     headers: Vec<(HeaderName, HeaderValue)>,
     body: Option<Vec<u8>>,
     retry_safe: bool,
-    /// Whether a 404 to a retry means an earlier attempt did the job.
+    /// Whether a 404 to a retry means an earlier attempt did the job: set
+    /// only together with the answer that then stands for it.
     gone_is_done: bool,
 }
 
@@ -62,9 +73,10 @@ pub(crate) struct Prepared {
 pub(crate) enum Outcome {
     /// A 2xx answer.
     Answer { status: u16, body: Vec<u8> },
-    /// A retry found the target gone after an attempt that may have been
-    /// carried out: the request's `response_when_gone` is the answer.
-    Gone,
+    /// A retry found the target gone (a 404, the error given) after an
+    /// attempt that may have been carried out: the answer prepared with the
+    /// request stands for it.
+    Gone(Error),
 }
 
 /// Sends `request` and decodes its answer.
@@ -73,18 +85,25 @@ pub(crate) fn send<R: Request + ?Sized>(
     token: &AccessToken,
     request: &R,
 ) -> Result<R::Response> {
-    let prepared = prepare(inner, request)?;
-    match run(inner, token, &prepared)? {
-        Outcome::Answer { status, body } => decode(status, &body),
-        Outcome::Gone => request
-            .response_when_gone()
-            .ok_or_else(|| Error::invalid("response_when_gone", "changed between two calls")),
+    let (prepared, when_gone) = prepare(inner, request)?;
+    match (run(inner, token, &prepared)?, when_gone) {
+        (Outcome::Answer { status, body }, _) => decode(status, &body),
+        (Outcome::Gone(_), Some(done)) => Ok(done),
+        // `run` reports `Gone` only for a request prepared with an answer
+        // for it; were it otherwise, the 404 itself is the honest answer.
+        (Outcome::Gone(not_found), None) => Err(not_found),
     }
 }
 
 /// Checks the request and builds everything an attempt sends, so that a bad
-/// request is refused without touching the network.
-pub(crate) fn prepare<R: Request + ?Sized>(inner: &Inner, request: &R) -> Result<Prepared> {
+/// request is refused without touching the network. The second value is
+/// the request's answer for a retry that finds its target gone, asked for
+/// once, here, so that nothing about the request is decided after attempts
+/// went out.
+pub(crate) fn prepare<R: Request + ?Sized>(
+    inner: &Inner,
+    request: &R,
+) -> Result<(Prepared, Option<R::Response>)> {
     request.validate()?;
     let mut headers = vec![
         (header::ACCEPT, HeaderValue::from_static("application/json")),
@@ -137,19 +156,32 @@ pub(crate) fn prepare<R: Request + ?Sized>(inner: &Inner, request: &R) -> Result
         ));
     }
     let method = request.method();
-    Ok(Prepared {
+    let url = checked_url(&inner.base_url, request)?;
+    let uri = url.parse::<http::Uri>().map_err(|_| {
+        Error::invalid(
+            "path",
+            "the request's path or query does not make a valid URI",
+        )
+    })?;
+    let when_gone = request.response_when_gone();
+    let prepared = Prepared {
         method,
-        url: checked_url(&inner.base_url, request)?,
+        url,
+        uri,
         headers,
         body,
         retry_safe: request.retry_safe(),
-        gone_is_done: request.response_when_gone().is_some(),
-    })
+        gone_is_done: when_gone.is_some(),
+    };
+    Ok((prepared, when_gone))
 }
 
 /// Attempts a prepared request until it is answered or the retry policy
 /// stops it.
 pub(crate) fn run(inner: &Inner, token: &AccessToken, prepared: &Prepared) -> Result<Outcome> {
+    if let Some(why) = &inner.unusable {
+        return Err(Error::Config(why.clone()));
+    }
     if token.is_empty() {
         return Err(Error::config(
             "the access token is empty or cannot be sent as a header",
@@ -158,7 +190,7 @@ pub(crate) fn run(inner: &Inner, token: &AccessToken, prepared: &Prepared) -> Re
     let mut retries = Retries::new(&inner.policy, prepared.retry_safe);
     loop {
         let started = Instant::now();
-        let outcome = attempt(inner, token, prepared);
+        let outcome = exchange(inner, token, prepared);
         log_attempt(prepared, &outcome, started.elapsed(), retries.count());
         let wait = match outcome {
             Ok(exchange) if (200..300).contains(&exchange.status) => {
@@ -169,14 +201,14 @@ pub(crate) fn run(inner: &Inner, token: &AccessToken, prepared: &Prepared) -> Re
             }
             Ok(exchange) => {
                 if prepared.gone_is_done && retries.already_done(exchange.status) {
-                    return Ok(Outcome::Gone);
+                    return Ok(Outcome::Gone(exchange.into_error()));
                 }
                 match retries.after_status(exchange.status, exchange.retry_after) {
                     Some(wait) => wait,
                     None => return Err(exchange.into_error()),
                 }
             }
-            Err(failure) => match retries.after_failure(failure.sent) {
+            Err(failure) => match retries.after_failure(failure.reached, failure.retry) {
                 Some(wait) => wait,
                 None => return Err(failure.error),
             },
@@ -186,30 +218,28 @@ pub(crate) fn run(inner: &Inner, token: &AccessToken, prepared: &Prepared) -> Re
 }
 
 /// One HTTP exchange, from connect to the last body byte.
-fn attempt(inner: &Inner, token: &AccessToken, prepared: &Prepared) -> Result<Exchange, Failure> {
+fn exchange(inner: &Inner, token: &AccessToken, prepared: &Prepared) -> Result<Exchange, Failure> {
     let mut builder = http::Request::builder()
         .method(prepared.method.as_str())
-        .uri(prepared.url.as_str());
+        .uri(prepared.uri.clone());
     for (name, value) in &prepared.headers {
         builder = builder.header(name, value);
     }
     builder = builder.header(header::AUTHORIZATION, token.authorization());
+    // Every part was checked when the request was prepared, so building
+    // cannot fail; were it to, nothing was sent.
+    let unsent = |e: http::Error| NotSent::wrap(ureq::Error::from(e));
     let sent = match &prepared.body {
-        Some(body) => builder.body(body.as_slice()).map(|r| inner.agent.run(r)),
-        None => builder.body(()).map(|r| inner.agent.run(r)),
+        Some(body) => builder
+            .body(body.as_slice())
+            .map_err(unsent)
+            .and_then(|r| inner.agent.run(r)),
+        None => builder
+            .body(())
+            .map_err(unsent)
+            .and_then(|r| inner.agent.run(r)),
     };
-    let mut response = match sent {
-        Ok(response) => response.map_err(|e| Failure::before_response(e, &prepared.url))?,
-        Err(_) => {
-            return Err(Failure {
-                error: Error::invalid(
-                    "path",
-                    "the request's path or query does not make a valid URI",
-                ),
-                sent: Sent::Final,
-            });
-        }
-    };
+    let mut response = sent.map_err(|e| Failure::before_response(e, host(&prepared.url)))?;
     let status = response.status().as_u16();
     let header = |name: HeaderName| {
         response
@@ -279,10 +309,12 @@ fn log_attempt(
     let method = prepared.method.as_str();
     match outcome {
         Ok(exchange) => log::debug!(
+            target: "losant_rest",
             "{method} {path} -> {} in {elapsed:?} (retry {retry})",
             exchange.status
         ),
         Err(failure) => log::debug!(
+            target: "losant_rest",
             "{method} {path} -> failed: {} in {elapsed:?} (retry {retry})",
             failure.error
         ),
@@ -307,157 +339,8 @@ impl Exchange {
     }
 }
 
-/// An exchange that failed, and how far it got.
-struct Failure {
-    error: Error,
-    sent: Sent,
-}
-
-impl Failure {
-    fn before_response(e: ureq::Error, url: &str) -> Self {
-        let host = url
-            .split_once("://")
-            .map_or("", |(_, rest)| rest.split(['/', '?']).next().unwrap_or(""));
-        // Our own lookup's failure and a refused certificate are told apart
-        // here, once; everything else is judged by its I/O error kind.
-        let e = match e {
-            ureq::Error::Io(io) => match io.downcast::<LookupFailed>() {
-                Ok(failed) => {
-                    let message =
-                        format!("could not connect: could not resolve host {}", failed.host);
-                    return Failure {
-                        error: Error::transport(
-                            TransportKind::Connect,
-                            message,
-                            failed.into_cause(),
-                        ),
-                        sent: Sent::No,
-                    };
-                }
-                Err(io) => match tls_failure(&io) {
-                    Some(why) => return Failure::tls(host, &why),
-                    None => ureq::Error::Io(io),
-                },
-            },
-            ureq::Error::Tls(why) => {
-                return Failure::tls(host, &format!("the TLS handshake failed: {why}"));
-            }
-            e => e,
-        };
-        let (kind, sent) = match &e {
-            ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => {
-                (TransportKind::Connect, Sent::No)
-            }
-            ureq::Error::Timeout(_) => (TransportKind::Timeout, Sent::Final),
-            ureq::Error::Io(io) => match io.kind() {
-                // Only a refusal is certain to come from connecting: ureq does
-                // not say in which phase another I/O error happened, and an
-                // established socket can report "unreachable" after the
-                // request went out.
-                io::ErrorKind::ConnectionRefused => (TransportKind::Connect, Sent::No),
-                io::ErrorKind::HostUnreachable
-                | io::ErrorKind::NetworkUnreachable
-                | io::ErrorKind::AddrNotAvailable => (TransportKind::Connect, Sent::Maybe),
-                io::ErrorKind::ConnectionReset
-                | io::ErrorKind::ConnectionAborted
-                | io::ErrorKind::BrokenPipe
-                | io::ErrorKind::UnexpectedEof => (TransportKind::Io, Sent::Maybe),
-                io::ErrorKind::TimedOut => (TransportKind::Timeout, Sent::Final),
-                _ => (TransportKind::Io, Sent::Final),
-            },
-            ureq::Error::BodyExceedsLimit(_) => (TransportKind::TooLarge, Sent::Final),
-            _ => (TransportKind::Other, Sent::Final),
-        };
-        Failure {
-            error: transport_error(kind, e, host),
-            sent,
-        }
-    }
-
-    /// A refused certificate or a failed handshake: final, since it would
-    /// fail the same way again, and its cause is told in the message.
-    fn tls(host: &str, why: &str) -> Self {
-        Failure {
-            error: Error::transport(
-                TransportKind::Tls,
-                format!("TLS with {host} failed: {why}"),
-                None,
-            ),
-            sent: Sent::Final,
-        }
-    }
-
-    /// The answer started, so the request certainly reached the server; a
-    /// broken body is never retried.
-    fn in_body(e: ureq::Error) -> Self {
-        let kind = match &e {
-            ureq::Error::Timeout(_) => TransportKind::Timeout,
-            ureq::Error::Io(io) if io.kind() == io::ErrorKind::TimedOut => TransportKind::Timeout,
-            ureq::Error::BodyExceedsLimit(_) => TransportKind::TooLarge,
-            _ => TransportKind::Body,
-        };
-        Failure {
-            error: transport_error(kind, e, ""),
-            sent: Sent::Final,
-        }
-    }
-}
-
-/// What a TLS failure says, when `io` is one: a certificate that is not
-/// trusted, has expired, or names another host.
-fn tls_failure(io: &io::Error) -> Option<String> {
-    #[cfg(feature = "rustls")]
-    if let Some(e) = io.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>()) {
-        use rustls::CertificateError as C;
-        return Some(match e {
-            rustls::Error::InvalidCertificate(C::UnknownIssuer) => {
-                "the server's certificate is not trusted (unknown issuer)".to_owned()
-            }
-            rustls::Error::InvalidCertificate(C::Expired | C::ExpiredContext { .. }) => {
-                "the server's certificate has expired".to_owned()
-            }
-            rustls::Error::InvalidCertificate(C::NotValidYet | C::NotValidYetContext { .. }) => {
-                "the server's certificate is not valid yet".to_owned()
-            }
-            rustls::Error::InvalidCertificate(
-                C::NotValidForName | C::NotValidForNameContext { .. },
-            ) => "the server's certificate is not valid for this host name".to_owned(),
-            rustls::Error::InvalidCertificate(other) => {
-                format!("the server's certificate was refused ({other:?})")
-            }
-            other => format!("the TLS handshake failed: {other}"),
-        });
-    }
-    // native-tls reports through OpenSSL, SChannel or Security.framework
-    // text: recognise a handshake failure by what it says.
-    let text = io.get_ref()?.to_string();
-    let lower = text.to_ascii_lowercase();
-    (lower.contains("certificate") || lower.contains("handshake") || lower.contains("ssl"))
-        .then(|| format!("the TLS handshake failed: {text}"))
-}
-
-/// The client's error for a ureq failure. The message says what failed; the
-/// I/O error beneath, when there is one, is the `source`, so its text is not
-/// repeated here.
-fn transport_error(kind: TransportKind, e: ureq::Error, host: &str) -> Error {
-    let message = match (&kind, &e) {
-        (TransportKind::TooLarge, ureq::Error::BodyExceedsLimit(limit)) => {
-            format!("the response body is larger than the limit of {limit} bytes")
-        }
-        (_, ureq::Error::Io(_)) => match kind {
-            TransportKind::Timeout => "timed out".to_owned(),
-            TransportKind::Connect => format!("could not connect to {host}"),
-            TransportKind::Body => "the response body failed".to_owned(),
-            _ => "the connection failed".to_owned(),
-        },
-        (TransportKind::Timeout, _) => format!("timed out: {e}"),
-        (TransportKind::Connect, _) => format!("could not connect to {host}: {e}"),
-        (TransportKind::Body, _) => format!("the response body failed: {e}"),
-        _ => format!("the request failed: {e}"),
-    };
-    let source = match e {
-        ureq::Error::Io(io) => Some(io),
-        _ => None,
-    };
-    Error::transport(kind, message, source)
+/// The authority of `url`, for messages.
+fn host(url: &str) -> &str {
+    url.split_once("://")
+        .map_or("", |(_, rest)| rest.split(['/', '?']).next().unwrap_or(""))
 }

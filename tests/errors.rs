@@ -126,13 +126,10 @@ fn redirects_are_not_followed() {
 
 #[test]
 fn connection_refused_is_a_connect_error() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    // Nothing can listen on port 0, so the kernel refuses it: no port race.
     let client = Client::builder()
         .access_token("t")
-        .base_url(format!("http://127.0.0.1:{port}"))
+        .base_url("http://127.0.0.1:0")
         .max_retries(0)
         .build()
         .unwrap();
@@ -140,6 +137,37 @@ fn connection_refused_is_a_connect_error() {
     assert!(err.is_connect(), "{err:?}");
     assert!(matches!(err, Error::Transport(_)));
     assert_eq!(err.status(), None);
+}
+
+#[test]
+fn client_new_keeps_the_reason_its_build_failed() {
+    // Without TLS the `https` default fails every build, whatever the token:
+    // that reason, not a word about the token, is what every request says,
+    // and a client made from it with another token says it too.
+    if let Err(built) = Client::builder().access_token("a-usable-token").build() {
+        let err = Client::new("a-usable-token")
+            .send(ListTokens::new())
+            .unwrap_err();
+        assert!(matches!(err, Error::Config(_)), "{err:?}");
+        assert_eq!(err.to_string(), built.to_string());
+        let other = Client::new("a-usable-token").with_access_token("another");
+        let err = other.send(ListTokens::new()).unwrap_err();
+        assert_eq!(err.to_string(), built.to_string());
+    }
+    if cfg!(not(any(feature = "rustls", feature = "native-tls"))) {
+        let err = Client::new("a-usable-token")
+            .send(ListTokens::new())
+            .unwrap_err();
+        assert!(err.to_string().contains("no TLS"), "{err}");
+    }
+    // A token that cannot be sent is the token's fault (when the settings
+    // are fine), said without showing it.
+    let err = Client::new("a\nb").send(ListTokens::new()).unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err:?}");
+    if cfg!(any(feature = "rustls", feature = "native-tls")) {
+        assert!(err.to_string().contains("access token"), "{err}");
+    }
+    assert!(!err.to_string().contains("a\nb"));
 }
 
 #[test]

@@ -3,9 +3,13 @@
 //! against how many requests the server actually saw.
 
 mod common;
+mod stall;
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use common::{MISSING_ID, builder_for, setup};
@@ -123,6 +127,48 @@ fn a_retried_delete_that_finds_the_token_gone_succeeds() {
     assert_eq!(err.status(), Some(404));
 }
 
+/// A delete of one's own whose answer for "already gone" can be asked for
+/// once only: the second call gives none, as a request whose state changed
+/// between two calls would.
+struct DeleteOnce {
+    id: String,
+    asked: std::cell::Cell<u32>,
+}
+
+impl losant_rest::Request for DeleteOnce {
+    type Response = losant_rest::schema::Success;
+
+    fn method(&self) -> losant_rest::request::Method {
+        losant_rest::request::Method::Delete
+    }
+
+    fn path(&self, path: &mut losant_rest::request::Path<'_>) {
+        path.push("/me/tokens").segment(&self.id);
+    }
+
+    fn response_when_gone(&self) -> Option<Self::Response> {
+        self.asked.set(self.asked.get() + 1);
+        (self.asked.get() == 1).then(|| serde_json::from_str(r#"{"success":true}"#).unwrap())
+    }
+}
+
+#[test]
+fn what_a_404_on_a_retried_delete_means_is_decided_before_sending() {
+    let (fake, client) = setup();
+    let id = fake.seed(1).remove(0);
+    fake.fail_next(1, Fault::reset_after_processing());
+    let request = DeleteOnce {
+        id,
+        asked: std::cell::Cell::new(0),
+    };
+    // Never an `InvalidRequest` once attempts went out.
+    let ok = client.send(&request).unwrap();
+    assert!(ok.success);
+    assert_eq!(request.asked.get(), 1, "asked once, when prepared");
+    assert_eq!(fake.request_count(), 2);
+    assert_eq!(fake.token_count(), 0);
+}
+
 #[test]
 fn a_404_after_a_refusal_is_still_an_error() {
     // A 429 or 503 says the server did nothing, so a 404 on the retry means
@@ -201,48 +247,112 @@ fn a_retry_after_beyond_the_cap_fails_at_once() {
 
 #[test]
 fn a_post_is_retried_when_the_connection_was_refused() {
-    // Nothing listens on the port at first, so nothing can have been sent.
-    let port = free_port();
-    let starter = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(150));
-        FakeLosant::builder()
-            .port(port)
-            .start()
-            .expect("fake on the reserved port")
-    });
-    let client = Client::builder()
-        .access_token("fake-losant-access-token")
-        .base_url(format!("http://127.0.0.1:{port}"))
-        .max_retries(20)
-        .backoff(Duration::from_millis(50), Duration::from_millis(100))
-        .build()
+    // The first two lookups point at port 0, which nothing can listen on,
+    // so those connections are refused and nothing can have been sent;
+    // the third points at the fake, which holds its own port all along.
+    let fake = FakeLosant::start();
+    let port = fake.port();
+    let lookups = Arc::new(AtomicUsize::new(0));
+    let client = {
+        let lookups = Arc::clone(&lookups);
+        Client::builder()
+            .access_token(fake.access_token())
+            .base_url(format!("http://refusing.losant.test:{port}"))
+            .max_retries(2)
+            .backoff(Duration::from_millis(1), Duration::from_millis(10))
+            .dns_resolver(move |_: &str, _: u16| {
+                let port = if lookups.fetch_add(1, Ordering::SeqCst) < 2 {
+                    0
+                } else {
+                    port
+                };
+                Ok(vec![SocketAddr::from(([127, 0, 0, 1], port))])
+            })
+            .build()
+            .unwrap()
+    };
+    let created = client
+        .send(CreateToken::new(ApiTokenPost::new("patient")))
         .unwrap();
-    let created = client.send(CreateToken::new(ApiTokenPost::new("patient")));
-    let fake = starter.join().unwrap();
-    let created = created.unwrap();
     assert_eq!(created.name, "patient");
+    assert_eq!(
+        lookups.load(Ordering::SeqCst),
+        3,
+        "two refusals, then the fake"
+    );
     assert_eq!(fake.request_count(), 1);
     assert_eq!(fake.token_count(), 1);
 }
 
 #[test]
 fn a_keep_alive_connection_closed_while_idle_is_survived() {
-    let (fake, client) = setup();
-    fake.fail_next(1, Fault::close_after_response());
-    client.send(ListTokens::new()).unwrap();
-    std::thread::sleep(Duration::from_millis(50));
-    client.send(ListTokens::new()).unwrap();
+    // A server that answers on a kept-alive connection and then closes it,
+    // and says so only once its end is closed: the client's next request
+    // finds a pooled connection whose peer is gone, however slow the
+    // machine, instead of hoping the close arrives within a fixed sleep.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (closed_tx, closed) = mpsc::channel::<()>();
+    let server = std::thread::spawn(move || {
+        // Bounded everywhere, so that a client that misbehaves fails the
+        // test instead of hanging it.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        listener.set_nonblocking(true).unwrap();
+        let mut seen = Vec::new();
+        while seen.len() < 3 && Instant::now() < deadline {
+            let mut stream = match listener.accept() {
+                Ok((stream, _)) => stream,
+                Err(_) => {
+                    std::thread::sleep(Duration::from_millis(5));
+                    continue;
+                }
+            };
+            stream.set_nonblocking(false).unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .unwrap();
+            let connection = seen.len();
+            seen.push(Vec::new());
+            if let Some(request) = stall::read_request(&mut stream) {
+                let line = String::from_utf8_lossy(&request);
+                let line = line.lines().next().unwrap_or("").to_owned();
+                let status = if line.starts_with("POST") { 201 } else { 200 };
+                let body = format!(r#"{{"id":"{MISSING_ID}","name":"n"}}"#);
+                let answer = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                stream.write_all(answer.as_bytes()).unwrap();
+                seen[connection].push(line);
+                // The first request of every connection is its last.
+                drop(stream);
+                closed_tx.send(()).unwrap();
+            }
+        }
+        seen
+    });
+    let client = Client::builder()
+        .access_token("t")
+        .base_url(format!("http://{addr}"))
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let wait_closed = || closed.recv_timeout(Duration::from_secs(10)).unwrap();
+    client.send(GetToken::new(MISSING_ID)).unwrap();
+    wait_closed();
+    // Retries are off: the GET must notice the dead connection too.
+    client.send(GetToken::new(MISSING_ID)).unwrap();
+    wait_closed();
     // A POST on the dead pooled connection would be unsafe to repeat, so
     // the client must notice before sending it.
-    fake.fail_next(1, Fault::close_after_response());
-    client.send(ListTokens::new()).unwrap();
-    std::thread::sleep(Duration::from_millis(50));
     client
         .send(CreateToken::new(ApiTokenPost::new("after idle close")))
         .unwrap();
-    assert_eq!(fake.token_count(), 1);
-    assert_eq!(fake.request_count(), 4);
-    assert_eq!(fake.connection_count(), 3);
+    wait_closed();
+    let seen = server.join().unwrap();
+    assert_eq!(seen.len(), 3, "one connection per request: {seen:?}");
+    assert!(seen.iter().all(|c| c.len() == 1), "{seen:?}");
+    assert!(seen[2][0].starts_with("POST "), "{seen:?}");
 }
 
 #[test]
@@ -276,24 +386,10 @@ fn timeout_bounds_the_whole_attempt() {
 #[test]
 fn connect_timeout_fires_on_a_server_that_never_accepts() {
     // A listener that never accepts, with its backlog filled, leaves new
-    // connections hanging in SYN-SENT, as an unreachable host would.
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    // connections hanging in SYN-SENT, as an unreachable host would. The
+    // helper fails the test when it cannot fill the backlog.
+    let (listener, _held) = stall::unanswered_connect();
     let addr = listener.local_addr().unwrap();
-    let mut held = Vec::new();
-    let filled =
-        (0..4096).any(
-            |_| match TcpStream::connect_timeout(&addr, Duration::from_millis(50)) {
-                Ok(stream) => {
-                    held.push(stream);
-                    false
-                }
-                Err(_) => true,
-            },
-        );
-    if !filled {
-        eprintln!("could not fill the backlog on this kernel; skipping");
-        return;
-    }
     let client = Client::builder()
         .access_token("t")
         .base_url(format!("http://{addr}"))
@@ -305,6 +401,7 @@ fn connect_timeout_fires_on_a_server_that_never_accepts() {
     let started = Instant::now();
     let err = client.send(ListTokens::new()).unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
+    assert!(!err.may_have_been_applied(), "nothing was sent: {err:?}");
     assert!(
         started.elapsed() < Duration::from_secs(3),
         "{:?}",
@@ -453,14 +550,6 @@ fn raw_exchange(raw: &[u8]) -> losant_rest::Result<losant_rest::schema::ApiToken
     let result = client.send(GetToken::new(MISSING_ID));
     server.join().unwrap();
     result
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// An HTTP-date (IMF-fixdate) for `at`.

@@ -6,6 +6,7 @@
 //! `resolve()`); the machine's own DNS configuration is never consulted.
 
 mod common;
+mod stall;
 
 use std::io;
 use std::net::SocketAddr;
@@ -184,6 +185,59 @@ fn a_slow_lookup_is_bounded_by_the_connect_timeout() {
     let err = client.send(ListTokens::new()).unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
     assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+/// The time a lookup takes comes out of the attempt's budget: after a lookup
+/// that used most of `timeout`, a connect that is never answered gets only
+/// what is left, so the call fails after about one `timeout`, not two.
+#[test]
+fn a_slow_lookup_leaves_the_connect_only_what_is_left_of_the_timeout() {
+    let (listener, _held) = stall::unanswered_connect();
+    let addr = listener.local_addr().unwrap();
+    let client = Client::builder()
+        .access_token("t")
+        .base_url("http://slow.losant.test")
+        .timeout(Duration::from_secs(3))
+        .connect_timeout(Duration::from_secs(20))
+        .max_retries(0)
+        .dns_resolver(move |_: &str, _: u16| {
+            std::thread::sleep(Duration::from_secs(2));
+            Ok(vec![addr])
+        })
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = client
+        .send(CreateToken::new(ApiTokenPost::new("x")))
+        .unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(!err.may_have_been_applied(), "nothing was sent: {err:?}");
+    // About 3 s; the whole time-out again after the lookup would be 5 s.
+    assert!(elapsed >= Duration::from_millis(2900), "{elapsed:?}");
+    assert!(elapsed < Duration::from_millis(4200), "{elapsed:?}");
+}
+
+/// After a slow lookup the TLS handshake still has until the attempt's
+/// deadline, no less: what is left is counted from the end of the lookup.
+#[cfg(feature = "rustls")]
+#[test]
+fn a_slow_lookup_leaves_the_tls_handshake_the_rest_of_the_timeout() {
+    let fake = FakeLosant::builder().tls(true).start().unwrap();
+    let addr = SocketAddr::from(([127, 0, 0, 1], fake.port()));
+    let client = Client::builder()
+        .access_token(fake.access_token())
+        .base_url(format!("https://localhost:{}", fake.port()))
+        .add_root_certificates(FakeLosant::ca_pem())
+        .timeout(Duration::from_secs(4))
+        .max_retries(0)
+        .dns_resolver(move |_: &str, _: u16| {
+            std::thread::sleep(Duration::from_secs(2));
+            Ok(vec![addr])
+        })
+        .build()
+        .unwrap();
+    client.send(ListTokens::new()).unwrap();
 }
 
 #[test]

@@ -191,12 +191,12 @@ pub(super) fn fault_response(fault: &Fault) -> Option<Response> {
             headers,
         } => {
             let body = body.clone().unwrap_or_else(|| {
-                json!({"type": error_type(*status), "message": format!("{} {}", status, crate::error::reason_phrase(*status))}).to_string()
+                json!({"type": error_type(*status), "message": format!("{} {}", status, crate::text::reason_phrase(*status))}).to_string()
             });
             (*status, headers, Some("application/json"), body, true)
         }
         Fault::Html { status, headers } => {
-            let title = format!("{} {}", status, crate::error::reason_phrase(*status));
+            let title = format!("{} {}", status, crate::text::reason_phrase(*status));
             let body = format!(
                 "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
             );

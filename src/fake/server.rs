@@ -408,7 +408,7 @@ fn render(shared: &Shared, req: &Request, resp: Response, close: bool) -> [Vec<u
     let mut head = format!(
         "HTTP/1.1 {} {}\r\n",
         resp.status,
-        crate::error::reason_phrase(resp.status)
+        crate::text::reason_phrase(resp.status)
     );
     for (k, v) in &resp.headers {
         let _ = write!(head, "{k}: {v}\r\n");

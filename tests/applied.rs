@@ -1,0 +1,209 @@
+//! `Error::may_have_been_applied()` for every kind of failure, each made
+//! for real over 127.0.0.1: the answer to "may the server have done it?"
+//! that a caller asks before doing a write again, and `is_connect()`, true
+//! only when nothing was sent.
+
+mod common;
+mod stall;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use common::{MISSING_ID, builder_for, setup};
+use losant_rest::fake::Fault;
+use losant_rest::schema::ApiTokenPost;
+use losant_rest::tokens::{CreateToken, GetToken};
+use losant_rest::{Client, Error};
+
+fn create() -> CreateToken {
+    CreateToken::new(ApiTokenPost::new("maybe"))
+}
+
+#[test]
+fn answers_from_400_to_499_were_not_applied_and_500_up_may_have_been() {
+    let (fake, client) = setup();
+    for status in [400, 401, 403, 404, 409, 429, 499] {
+        fake.fail_next(1, Fault::status(status));
+        let err = client.send(create()).unwrap_err();
+        assert_eq!(err.status(), Some(status));
+        assert!(!err.may_have_been_applied(), "{status}: {err}");
+    }
+    for status in [500, 501, 502, 503, 504, 599] {
+        fake.fail_next(1, Fault::status(status));
+        let err = client.send(create()).unwrap_err();
+        assert_eq!(err.status(), Some(status));
+        assert!(err.may_have_been_applied(), "{status}: {err}");
+        assert!(!err.is_connect());
+    }
+    let err = client.send(GetToken::new(MISSING_ID)).unwrap_err();
+    assert!(err.is_not_found() && !err.may_have_been_applied());
+}
+
+/// A gateway in front of the fake: it forwards the request, waits for the
+/// fake's answer (so the fake has carried the request out) and answers 504
+/// instead.
+#[test]
+fn a_create_that_a_gateway_answers_504_after_the_token_was_made() {
+    let (fake, _) = setup();
+    let upstream: SocketAddr = format!("127.0.0.1:{}", fake.port()).parse().unwrap();
+    let (gateway, seen) = stall::one_exchange(move |request| {
+        let mut to_fake = TcpStream::connect(upstream).unwrap();
+        to_fake.write_all(request).unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") && to_fake.read(&mut byte).unwrap() == 1 {
+            head.push(byte[0]);
+        }
+        assert!(head.starts_with(b"HTTP/1.1 201"), "{head:?}");
+        Some(
+            b"HTTP/1.1 504 Gateway Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                .to_vec(),
+        )
+    });
+    let client = Client::builder()
+        .access_token(fake.access_token())
+        .base_url(format!("http://{gateway}"))
+        .build()
+        .unwrap();
+    let err = client.send(create()).unwrap_err();
+    assert_eq!(err.status(), Some(504));
+    assert!(err.may_have_been_applied(), "{err:?}");
+    assert!(!err.is_connect());
+    assert!(seen.join().unwrap().starts_with(b"POST "));
+    assert_eq!(fake.token_count(), 1, "the token was made behind the 504");
+    assert_eq!(fake.request_count(), 1, "a POST is never sent twice");
+}
+
+#[test]
+fn refused_before_sending_was_not_applied() {
+    let (fake, client) = setup();
+    let err = client.send(GetToken::new("not-an-id")).unwrap_err();
+    assert!(matches!(err, Error::InvalidRequest(_)));
+    assert!(!err.may_have_been_applied());
+    let err = Client::new("a\nb").send(create()).unwrap_err();
+    assert!(matches!(err, Error::Config(_)));
+    assert!(!err.may_have_been_applied());
+    assert_eq!(fake.request_count(), 0);
+}
+
+#[test]
+fn a_failed_lookup_was_not_applied() {
+    let err = Client::builder()
+        .access_token("t")
+        .base_url("http://nowhere.test")
+        .dns_resolver(|_: &str, _| Err(std::io::Error::other("no such host")))
+        .max_retries(0)
+        .build()
+        .unwrap()
+        .send(create())
+        .unwrap_err();
+    assert!(err.is_connect(), "{err:?}");
+    assert!(!err.may_have_been_applied());
+}
+
+#[test]
+fn a_refused_connection_was_not_applied() {
+    // Nothing can listen on port 0, so the kernel refuses it: no port race.
+    let err = Client::builder()
+        .access_token("t")
+        .base_url("http://127.0.0.1:0")
+        .max_retries(0)
+        .build()
+        .unwrap()
+        .send(create())
+        .unwrap_err();
+    assert!(err.is_connect(), "{err:?}");
+    assert!(!err.may_have_been_applied());
+}
+
+#[cfg(feature = "rustls")]
+#[test]
+fn a_failed_tls_handshake_was_not_applied() {
+    let fake = losant_rest::fake::FakeLosant::builder()
+        .tls(true)
+        .start()
+        .unwrap();
+    // The fake's CA is not among the client's roots.
+    let err = Client::builder()
+        .access_token(fake.access_token())
+        .base_url(format!("https://localhost:{}", fake.port()))
+        .resolve("localhost", SocketAddr::from(([127, 0, 0, 1], fake.port())))
+        .max_retries(0)
+        .build()
+        .unwrap()
+        .send(create())
+        .unwrap_err();
+    assert!(err.is_tls(), "{err:?}");
+    assert!(!err.may_have_been_applied());
+    assert_eq!(fake.token_count(), 0);
+}
+
+#[test]
+fn a_connect_time_out_was_not_applied() {
+    let (listener, _held) = stall::unanswered_connect();
+    let err = Client::builder()
+        .access_token("t")
+        .base_url(format!("http://{}", listener.local_addr().unwrap()))
+        .connect_timeout(Duration::from_millis(300))
+        .max_retries(0)
+        .build()
+        .unwrap()
+        .send(create())
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(!err.is_connect());
+    assert!(!err.may_have_been_applied(), "nothing was sent: {err:?}");
+}
+
+#[test]
+fn a_time_out_waiting_for_the_answer_may_have_been_applied() {
+    let (server, seen) = stall::one_exchange(|_| None);
+    let started = Instant::now();
+    let err = Client::builder()
+        .access_token("t")
+        .base_url(format!("http://{server}"))
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap()
+        .send(create())
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(
+        err.may_have_been_applied(),
+        "the request was written: {err:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(seen.join().unwrap().starts_with(b"POST "));
+}
+
+#[test]
+fn a_connection_dropped_after_the_request_may_have_been_applied() {
+    let (fake, client) = setup();
+    fake.fail_next(1, Fault::reset_after_processing());
+    let err = client.send(create()).unwrap_err();
+    assert!(err.may_have_been_applied(), "{err:?}");
+    assert!(!err.is_connect(), "{err:?}");
+    assert_eq!(fake.token_count(), 1);
+}
+
+#[test]
+fn a_broken_or_undecodable_success_was_applied() {
+    let (fake, client) = setup();
+    fake.fail_next(1, Fault::truncated_body());
+    let err = client.send(create()).unwrap_err();
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    assert!(err.may_have_been_applied(), "{err:?}");
+
+    let (server, _) = stall::one_exchange(|_| {
+        Some(b"HTTP/1.1 201 Created\r\ncontent-type: application/json\r\ncontent-length: 8\r\n\r\nnot json".to_vec())
+    });
+    let err = builder_for(&fake)
+        .base_url(format!("http://{server}"))
+        .build()
+        .unwrap()
+        .send(create())
+        .unwrap_err();
+    assert!(matches!(err, Error::Decode(_)), "{err:?}");
+    assert!(err.may_have_been_applied());
+}
