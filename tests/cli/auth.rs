@@ -68,6 +68,27 @@ fn the_access_token_comes_from_a_file_with_its_newline_dropped() {
     out.assert_error(2);
     assert!(out.stderr.contains("is empty"), "{out:#?}");
     assert_eq!(fake.request_count(), before);
+
+    // A file that cannot be a token (a wrong path: a log, /dev/zero) is
+    // refused without being read to its end, and its content never shows.
+    let big = file("big", &"leaked-content ".repeat(10_000));
+    let out = run(&fake, &["list", "--token-file", big.to_str().unwrap()]);
+    out.assert_error(2);
+    assert!(out.stderr.contains("larger than 64 KiB"), "{out:#?}");
+    assert!(!out.stderr.contains("leaked-content"), "{out:#?}");
+    #[cfg(unix)]
+    {
+        let out = run(&fake, &["list", "--token-file", "/dev/zero"]);
+        out.assert_error(2);
+    }
+    let binary =
+        std::env::temp_dir().join(format!("losant-tokens-auth-{}-binary", std::process::id()));
+    std::fs::write(&binary, b"leaked-content\xff\xfe").expect("write a test file");
+    let out = run(&fake, &["list", "--token-file", binary.to_str().unwrap()]);
+    out.assert_error(2);
+    assert!(out.stderr.contains("not UTF-8"), "{out:#?}");
+    assert!(!out.stderr.contains("leaked-content"), "{out:#?}");
+    assert_eq!(fake.request_count(), before);
 }
 
 #[test]

@@ -197,8 +197,11 @@ fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
 
-/// Runs `rotate ARGS --exec CMD` with `DIR` and `BIN` in the environment.
+/// Runs `rotate ARGS --exec CMD` with `DIR` and `BIN` in the environment,
+/// and the access token in `$DIR/token` (CMD does not get
+/// `LOSANT_API_TOKEN`).
 fn rotate_exec(fake: &FakeLosant, dir: &Path, cmd: &str, args: &[&str]) -> Run {
+    std::fs::write(dir.join("token"), fake.access_token()).expect("a token file");
     let mut line = vec!["rotate"];
     line.extend_from_slice(args);
     line.extend_from_slice(&["--exec", cmd]);
@@ -211,7 +214,7 @@ fn rotate_exec(fake: &FakeLosant, dir: &Path, cmd: &str, args: &[&str]) -> Run {
 
 /// A deploy command that keeps the secret and ID it was given, and what the
 /// old token looked like while it ran.
-const DEPLOY: &str = r#"cat > "$DIR/secret"; printf %s "$LOSANT_NEW_TOKEN_ID" > "$DIR/id"; "$BIN" get "$LOSANT_OLD_TOKEN_ID" > "$DIR/old"; echo deployed"#;
+const DEPLOY: &str = r#"cat > "$DIR/secret"; printf %s "$LOSANT_NEW_TOKEN_ID" > "$DIR/id"; printf %s "${LOSANT_API_TOKEN-unset}" > "$DIR/access"; "$BIN" --token-file "$DIR/token" get "$LOSANT_OLD_TOKEN_ID" > "$DIR/old"; echo deployed"#;
 
 #[test]
 fn rotate_exec_hands_the_secret_to_the_command_before_disabling_the_old_token() {
@@ -234,6 +237,8 @@ fn rotate_exec_hands_the_secret_to_the_command_before_disabling_the_old_token() 
     assert_eq!(read(&dir.join("id")), new);
     // While the command ran, the old token was still active.
     assert!(read(&dir.join("old")).contains("status: active\n"));
+    // The command did not get the access token that manages every token.
+    assert_eq!(read(&dir.join("access")), "unset");
     // The command's own output goes to stderr.
     assert!(out.stderr.contains("deployed\n"), "{out:#?}");
     assert_copied(&fake, &old, &new);
@@ -252,6 +257,24 @@ fn rotate_exec_hands_the_secret_to_the_command_before_disabling_the_old_token() 
     assert_eq!(doc["oldAction"], "deleted");
     assert_eq!(doc["new"]["id"], json!(read(&dir.join("id"))));
     assert!(fake.token(&new).is_none());
+}
+
+#[test]
+fn rotate_refuses_an_empty_deploy_command_before_sending() {
+    let fake = FakeLosant::start();
+    let old = plain_token(&fake);
+    // `--exec "$UNSET"`: `sh -c ''` would exit 0 without the secret, and
+    // the old token would be retired while nobody has the new one.
+    for cmd in ["", "  \t"] {
+        let out = run(&fake, &["rotate", &old, "--exec", cmd]);
+        out.assert_usage();
+        assert!(
+            out.stderr.contains("the deploy command is empty"),
+            "{out:#?}"
+        );
+    }
+    assert_eq!(fake.request_count(), 0);
+    assert_eq!(active(&fake), [old]);
 }
 
 #[test]

@@ -56,9 +56,11 @@ be a guess); a token without one gets a replacement without one.
 
 With --exec CMD, CMD runs through `sh -c` with the new secret on its standard
 input (one line), LOSANT_NEW_TOKEN_ID and LOSANT_OLD_TOKEN_ID in its
-environment, and its output on stderr. When CMD exits 0 the old token is
-retired; otherwise the new token is deleted, the old one is left as it was,
-and the exit status is 1.
+environment, and its output on stderr. CMD does not get LOSANT_API_TOKEN (a
+CMD that calls Losant can use a token file). When CMD exits 0 the old token
+is retired; otherwise the new token is deleted, the old one is left as it
+was, and the exit status is 1. An empty CMD is refused before anything is
+sent: it would exit 0 without the secret.
 
 If Losant's answer to the create is lost (a 502/504, a time-out, a dropped
 connection), the new token may exist while nobody has its secret: rotate
@@ -252,7 +254,7 @@ pub struct RotateArgs {
     pub delete_old: bool,
     /// Hand the new secret to CMD (run through `sh -c`) on its standard input;
     /// retire the old token only when CMD exits 0
-    #[arg(long, value_name = "CMD")]
+    #[arg(long, value_name = "CMD", value_parser = deploy_command)]
     pub exec: Option<String>,
     #[command(flatten)]
     pub expiry: ExpiryArgs,
@@ -298,6 +300,16 @@ impl Sort {
             Sort::ExpirationDate => SortField::ExpirationDate,
         }
     }
+}
+
+/// A deploy command with something to run. `sh -c ''` (as from
+/// `--exec "$UNSET_VARIABLE"`) exits 0 without reading the secret: the old
+/// token would be retired while nobody has the new one.
+fn deploy_command(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        return Err("the deploy command is empty: it would exit 0 without the secret".into());
+    }
+    Ok(text.to_owned())
 }
 
 /// A date on the command line: RFC 3339, or a bare `YYYY-MM-DD` (midnight
@@ -385,6 +397,8 @@ mod tests {
             ],
             &["create", "x", "--expires-in", "0"],
             &["rotate", "x", "--no-expiry", "--expires-in", "3"],
+            &["rotate", "x", "--exec", ""],
+            &["rotate", "x", "--exec", " \n\t"],
             &["completions", "tcsh"],
         ] {
             assert!(parse(words).is_err(), "{words:?}");

@@ -3,6 +3,7 @@
 //! The token's source and the URL are kept so that a 401 can say which
 //! token the server refused (its source, never the token) and where.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -82,9 +83,28 @@ pub fn client(global: &Global) -> Result<Client, Failure> {
     Ok(client)
 }
 
+/// The most a token file is read: Losant's tokens are a few hundred bytes.
+/// A wrong path (`/dev/zero`, a log, a disk image) is refused instead of
+/// read to the end.
+const MAX_TOKEN_FILE: u64 = 64 * 1024;
+
 fn read_token(path: &Path) -> Result<String, Failure> {
-    std::fs::read_to_string(path)
-        .map_err(|e| config(&format!("cannot read the token file {}: {e}", show(path))))
+    let cannot = |e: &dyn std::fmt::Display| {
+        config(&format!("cannot read the token file {}: {e}", show(path)))
+    };
+    let file = std::fs::File::open(path).map_err(|e| cannot(&e))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_TOKEN_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| cannot(&e))?;
+    if bytes.len() as u64 > MAX_TOKEN_FILE {
+        return Err(cannot(&format!(
+            "it is larger than {} KiB, too large to be an access token",
+            MAX_TOKEN_FILE / 1024
+        )));
+    }
+    // The error names the file, never its content.
+    String::from_utf8(bytes).map_err(|_| cannot(&"it is not UTF-8 text"))
 }
 
 fn show(path: &Path) -> String {

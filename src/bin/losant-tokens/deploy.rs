@@ -8,12 +8,20 @@ use std::process::{Command, Stdio};
 /// `LOSANT_OLD_TOKEN_ID`, and its standard output sent to our stderr (our
 /// stdout is for data only). The secret never goes on a command line or in
 /// the environment. `Ok` only when the command exits 0.
+///
+/// The command does not get `LOSANT_API_TOKEN`: a deploy command is often
+/// another vendor's tool (`gh`, `vault`, `kubectl`) that has no use for the
+/// access token that can manage every token, and CI logs often show a
+/// command's environment. One that needs to call Losant can be given a
+/// token file (`LOSANT_API_TOKEN_FILE`, a path and not a secret, is passed
+/// on).
 pub fn run(command: &str, secret: &str, new_id: &str, old_id: &str) -> Result<(), String> {
     let mut child = Command::new("sh")
         .arg("-c")
         .arg(command)
         .env("LOSANT_NEW_TOKEN_ID", new_id)
         .env("LOSANT_OLD_TOKEN_ID", old_id)
+        .env_remove("LOSANT_API_TOKEN")
         .stdin(Stdio::piped())
         .stdout(Stdio::from(io::stderr()))
         .spawn()

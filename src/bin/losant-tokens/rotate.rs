@@ -348,20 +348,28 @@ fn clean_up_lost(
             );
         }
     };
-    let lost: Vec<ApiToken> = found
-        .into_iter()
-        .filter(|t| {
-            !known.contains(&t.id.to_ascii_lowercase())
-                && is_successor(t, &old.id)
-                && t.created_at().is_some_and(|at| at >= since)
-        })
-        .collect();
+    let (lost, doubtful) = lost_tokens(found, known, &old.id, since);
     if lost.is_empty() {
+        if doubtful.is_empty() {
+            return format!(
+                "no new token was created (none named {name:?} and rotated from {} has \
+                 appeared since {})",
+                old.id,
+                date::format(since)
+            );
+        }
+        // Not deleted: it may be a replacement an earlier run handed over
+        // (which the listing missed), or ours with Losant's clock far off.
+        let ids: Vec<&str> = doubtful.iter().map(|t| t.id.as_str()).collect();
         return format!(
-            "no new token was created (none named {name:?} and rotated from {} has \
-             appeared since {})",
+            "a new token may have been created, and nobody has its secret: the token {} \
+             (named {name:?}, rotated from {}) was not seen before this rotate but says \
+             it was created before {} (the clocks may differ), so it was not deleted: if \
+             nothing uses it, delete it with `{}`",
+            ids.join(", "),
             old.id,
-            date::format(since)
+            date::format(since),
+            ctx.advice("delete ID")
         );
     }
     let mut deleted = Vec::new();
@@ -390,6 +398,23 @@ fn clean_up_lost(
         ));
     }
     parts.join("; ")
+}
+
+/// Sorts what a lookup after a lost create answer found: the tokens this
+/// rotate may have made (unknown before, marked as rotated from `old_id`,
+/// created since `since`), and those unknown before and marked but said to
+/// be older, which are only reported: deleting one that was handed over
+/// could cut off whoever uses it.
+fn lost_tokens(
+    found: Vec<ApiToken>,
+    known: &HashSet<String>,
+    old_id: &str,
+    since: SystemTime,
+) -> (Vec<ApiToken>, Vec<ApiToken>) {
+    found
+        .into_iter()
+        .filter(|t| !known.contains(&t.id.to_ascii_lowercase()) && is_successor(t, old_id))
+        .partition(|t| t.created_at().is_some_and(|at| at >= since))
 }
 
 /// The new token cannot be used (its secret was not handed over): deletes
@@ -660,5 +685,55 @@ mod tests {
         assert_eq!(body["description"], format!("(rotated from {OLD})"));
         // Text that merely looks like a mark stays.
         assert_eq!(unmarked("x (rotated from me)"), "x (rotated from me)");
+    }
+
+    fn token(id: &str, description: &str, created: &str) -> ApiToken {
+        let mut token = ApiToken::default();
+        token.id = id.into();
+        token.name = "ci".into();
+        token.description = Some(description.into());
+        token.creation_date = Some(created.into());
+        token
+    }
+
+    #[test]
+    fn after_a_lost_answer_only_a_recent_unknown_marked_token_is_deleted() {
+        let since = date::parse("2030-01-01T00:00:00.000Z").unwrap();
+        let marked = format!("x (rotated from {OLD})");
+        let found = vec![
+            token(
+                "5a0000000000000000000010",
+                &marked,
+                "2030-01-01T00:00:05.000Z",
+            ),
+            // Known before the create: an earlier run's, kept.
+            token(
+                "5a0000000000000000000011",
+                &marked,
+                "2030-01-01T00:00:05.000Z",
+            ),
+            // Someone else's token of the same name, made at the same time.
+            token(
+                "5a0000000000000000000012",
+                "by hand",
+                "2030-01-01T00:00:05.000Z",
+            ),
+            token(
+                "5a0000000000000000000013",
+                "x (rotated from 5a0000000000000000000099)",
+                "2030-01-01T00:00:05.000Z",
+            ),
+            // Unknown and marked, but older: reported, never deleted.
+            token(
+                "5a0000000000000000000014",
+                &marked,
+                "2029-12-31T23:50:00.000Z",
+            ),
+        ];
+        let known: HashSet<String> = ["5a0000000000000000000011".to_owned()].into();
+        let (lost, doubtful) = lost_tokens(found, &known, OLD, since);
+        let ids = |v: &[ApiToken]| v.iter().map(|t| t.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&lost), ["5a0000000000000000000010"]);
+        assert_eq!(ids(&doubtful), ["5a0000000000000000000014"]);
     }
 }
