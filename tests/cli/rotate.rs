@@ -722,3 +722,42 @@ fn rotate_deletes_the_new_token_when_its_secret_cannot_be_written() {
     assert_eq!(active(&fake), [old]);
     assert_eq!(fake.token_count(), 1);
 }
+
+/// The JSON document, which holds the only copy of the secret, cannot be
+/// written after the old token was disabled: the old token is enabled
+/// again and the new one deleted, so a token that works is left. After a
+/// `--delete-old`, the new token is kept and the advice rotates it.
+#[cfg(target_os = "linux")]
+#[test]
+fn rotate_json_puts_the_old_token_back_when_the_document_cannot_be_written() {
+    let fake = FakeLosant::start();
+    let old = plain_token(&fake);
+    let mut cmd = command(Some(&fake), &["rotate", &old, "--json"]);
+    cmd.stdout(std::fs::File::create("/dev/full").expect("/dev/full"));
+    let out = cmd.output().expect("run losant-tokens");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot write the JSON document to stdout"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("the old token {old} was enabled again")),
+        "{stderr}"
+    );
+    assert_eq!(active(&fake), std::slice::from_ref(&old));
+    assert_eq!(fake.token_count(), 1);
+
+    let mut cmd = command(Some(&fake), &["rotate", &old, "--json", "--delete-old"]);
+    cmd.stdout(std::fs::File::create("/dev/full").expect("/dev/full"));
+    let out = cmd.output().expect("run losant-tokens");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let left = active(&fake);
+    assert_eq!(left.len(), 1, "{stderr}");
+    assert_ne!(left[0], old);
+    assert!(
+        stderr.contains(&format!("losant-tokens rotate {} --exec CMD", left[0])),
+        "{stderr}"
+    );
+}

@@ -612,6 +612,10 @@ fn retire(
 }
 
 /// The rotate's JSON document could not be written: how things stand.
+/// Without a deploy command nobody has the new secret (its key sorts last,
+/// so a reader that went away early never had it): the old token is put
+/// back as it was when it was only disabled, and the new one deleted, so
+/// that the fleet keeps a token that works.
 fn json_lost(
     ctx: &Ctx,
     old: &ApiToken,
@@ -621,33 +625,71 @@ fn json_lost(
     e: &std::io::Error,
 ) -> Failure {
     let old_id = &old.id;
+    let error = format!("cannot write the JSON document to stdout: {e}");
+    if deployed {
+        let old_part = match retired {
+            Ok((action, _)) => format!("the old token {old_id} was {action}"),
+            Err(_) => format!(
+                "retiring the old token {old_id} failed too: check it with `{}`",
+                ctx.advice(&format!("get {old_id}"))
+            ),
+        };
+        return Failure::Partial {
+            error,
+            state: format!(
+                "the new token {} exists and is {}, and the deploy command has its secret; \
+                 {old_part}",
+                new.id,
+                status_word(new.status.as_ref())
+            ),
+        };
+    }
     let old_part = match retired {
-        Ok(("disabled", _)) => format!(
-            "the old token {old_id} was disabled: enable it again with `{}`",
-            ctx.advice(&format!("enable {old_id}"))
+        Ok(("disabled", _)) => {
+            let enable = ApiTokenPatch::new().status(TokenStatus::Active);
+            match ctx.client.send(ctx.update(old_id, enable)) {
+                Ok(_) => format!("the old token {old_id} was enabled again"),
+                Err(e) => format!(
+                    "the old token {old_id} was disabled, and enabling it again failed ({}): \
+                     enable it with `{}`",
+                    describe(&e),
+                    ctx.advice(&format!("enable {old_id}"))
+                ),
+            }
+        }
+        Ok((action, _)) => format!(
+            "the old token {old_id} was {action}, so no token whose secret anyone has is \
+             left: get a new secret with `{}`",
+            ctx.advice(&format!("rotate {} --exec CMD", new.id))
         ),
-        Ok((action, _)) => format!("the old token {old_id} was {action}"),
         Err(_) => format!(
             "retiring the old token {old_id} failed too: check it with `{}`",
             ctx.advice(&format!("get {old_id}"))
         ),
     };
-    let new_part = if deployed {
+    let new_part = if matches!(retired, Ok((action, _)) if *action != "disabled") {
+        // The only token left: keep it, a rotate can give it a new secret.
         format!(
-            "the new token {} exists and is {}, and the deploy command has its secret",
+            "the new token {} exists and is {}, but its secret is lost",
             new.id,
             status_word(new.status.as_ref())
         )
     } else {
-        format!(
-            "the new token {} exists and is {}, but its secret is lost: delete it with `{}`",
-            new.id,
-            status_word(new.status.as_ref()),
-            ctx.advice(&format!("delete {}", new.id))
-        )
+        match ctx.client.send(ctx.delete(&new.id)) {
+            Ok(done) if done.success => format!(
+                "the new token {} was deleted (nobody had its secret)",
+                new.id
+            ),
+            _ => format!(
+                "the new token {} exists and is {}, but its secret is lost: delete it with `{}`",
+                new.id,
+                status_word(new.status.as_ref()),
+                ctx.advice(&format!("delete {}", new.id))
+            ),
+        }
     };
     Failure::Partial {
-        error: format!("cannot write the JSON document to stdout: {e}"),
+        error,
         state: format!("{new_part}; {old_part}"),
     }
 }
