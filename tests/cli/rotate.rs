@@ -696,6 +696,18 @@ fn rotate_json_hands_over_the_secret_even_when_disabling_fails() {
     );
 }
 
+/// Runs the program with its stdout on /dev/full (every write fails),
+/// checks it exited 1, and gives its stderr.
+#[cfg(target_os = "linux")]
+fn failing_into_dev_full(fake: &FakeLosant, args: &[&str]) -> String {
+    let mut cmd = command(Some(fake), args);
+    cmd.stdout(std::fs::File::create("/dev/full").expect("/dev/full"));
+    let out = cmd.output().expect("run losant-tokens");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    stderr
+}
+
 /// The secret cannot be written (stdout is /dev/full): nobody has it, so
 /// the new token is deleted and the old one keeps working.
 #[cfg(target_os = "linux")]
@@ -703,11 +715,7 @@ fn rotate_json_hands_over_the_secret_even_when_disabling_fails() {
 fn rotate_deletes_the_new_token_when_its_secret_cannot_be_written() {
     let fake = FakeLosant::start();
     let old = plain_token(&fake);
-    let mut cmd = command(Some(&fake), &["rotate", &old]);
-    cmd.stdout(std::fs::File::create("/dev/full").expect("/dev/full"));
-    let out = cmd.output().expect("run losant-tokens");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let stderr = failing_into_dev_full(&fake, &["rotate", &old]);
     assert!(
         stderr.contains("cannot write the secret to stdout"),
         "{stderr}"
@@ -732,11 +740,7 @@ fn rotate_deletes_the_new_token_when_its_secret_cannot_be_written() {
 fn rotate_json_puts_the_old_token_back_when_the_document_cannot_be_written() {
     let fake = FakeLosant::start();
     let old = plain_token(&fake);
-    let mut cmd = command(Some(&fake), &["rotate", &old, "--json"]);
-    cmd.stdout(std::fs::File::create("/dev/full").expect("/dev/full"));
-    let out = cmd.output().expect("run losant-tokens");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let stderr = failing_into_dev_full(&fake, &["rotate", &old, "--json"]);
     assert!(
         stderr.contains("cannot write the JSON document to stdout"),
         "{stderr}"
@@ -748,11 +752,7 @@ fn rotate_json_puts_the_old_token_back_when_the_document_cannot_be_written() {
     assert_eq!(active(&fake), std::slice::from_ref(&old));
     assert_eq!(fake.token_count(), 1);
 
-    let mut cmd = command(Some(&fake), &["rotate", &old, "--json", "--delete-old"]);
-    cmd.stdout(std::fs::File::create("/dev/full").expect("/dev/full"));
-    let out = cmd.output().expect("run losant-tokens");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let stderr = failing_into_dev_full(&fake, &["rotate", &old, "--json", "--delete-old"]);
     let left = active(&fake);
     assert_eq!(left.len(), 1, "{stderr}");
     assert_ne!(left[0], old);
