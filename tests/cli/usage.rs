@@ -84,6 +84,29 @@ fn each_command_has_help_with_owner_json_and_exit_codes() {
         let short = run_with(None, &["--application", APP, command, "-h"]);
         short.assert_ok();
         assert!(short.stdout.contains("Usage: losant-tokens"), "{short:#?}");
+        // The command's own options come first, then the global ones under
+        // their own heading (as cargo groups its options), and the short
+        // help keeps to one line per option.
+        let own = short.stdout.find("\nOptions:\n");
+        let global = short.stdout.find("\nGlobal Options:\n");
+        assert!(
+            own.is_some() && global.is_some() && own < global,
+            "{command}: {short:#?}"
+        );
+        let globals = &short.stdout[global.unwrap_or_default()..];
+        for flag in [
+            "--application",
+            "--instance",
+            "--json",
+            "--token-file",
+            "--ca-file",
+        ] {
+            assert!(globals.contains(flag), "{command}: {flag} in {short:#?}");
+        }
+        for line in short.stdout.lines() {
+            let possible = line.contains("[possible values:");
+            assert!(line.len() <= 100 || possible, "{command}: {line:?}");
+        }
     }
     let list = run_with(None, &["list", "--help"]).stdout;
     assert!(list.contains("--expiring-within <DAYS>"), "{list}");

@@ -16,6 +16,10 @@ use crate::date;
 /// The program's name, as the help texts and the advice in messages spell it.
 pub const PROGRAM: &str = "losant-tokens";
 
+/// The heading of the options every command takes, below each command's
+/// own (as cargo groups its manifest options).
+const GLOBAL: &str = "Global Options";
+
 /// What every command's help ends with: where the access token comes from,
 /// and the exit status.
 const ENVIRONMENT_AND_EXIT: &str = "\
@@ -97,19 +101,19 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct Global {
     /// Act on the tokens of the application ID (default: the signed-in user's)
-    #[arg(long, value_name = "ID", global = true, conflicts_with = "instance")]
+    #[arg(long, value_name = "ID", global = true, conflicts_with = "instance", help_heading = GLOBAL)]
     pub application: Option<String>,
     /// Act on the tokens of the instance ID (default: the signed-in user's)
-    #[arg(long, value_name = "ID", global = true)]
+    #[arg(long, value_name = "ID", global = true, help_heading = GLOBAL)]
     pub instance: Option<String>,
     /// Print one JSON document on stdout instead of text
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub json: bool,
     /// Read the access token from FILE instead of LOSANT_API_TOKEN
-    #[arg(long, value_name = "FILE", global = true)]
+    #[arg(long, value_name = "FILE", global = true, help_heading = GLOBAL)]
     pub token_file: Option<PathBuf>,
     /// Trust the CA certificates (PEM) in FILE besides the built-in roots
-    #[arg(long, value_name = "FILE", global = true)]
+    #[arg(long, value_name = "FILE", global = true, help_heading = GLOBAL)]
     pub ca_file: Option<PathBuf>,
 }
 
@@ -193,8 +197,10 @@ pub struct ListArgs {
     /// Only active or inactive tokens
     #[arg(long, value_enum, ignore_case = true)]
     pub status: Option<Status>,
-    /// Only tokens that expire within the next DAYS days (a whole number);
-    /// tokens that never expire, or have already expired, are left out
+    /// Only tokens that expire within the next DAYS days
+    ///
+    /// DAYS is a whole number. Tokens that never expire, or have already
+    /// expired (unless --include-expired), are left out.
     #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
     pub expiring_within: Option<u32>,
     /// With --expiring-within: keep tokens that have already expired too
@@ -225,9 +231,11 @@ pub struct CreateArgs {
 #[derive(Debug, Args)]
 #[group(multiple = false)]
 pub struct ExpiryArgs {
-    /// When the token stops working: an RFC 3339 date-time such as
-    /// 2030-01-01T00:00:00.000Z, or a date such as 2030-01-01 (midnight UTC);
-    /// checked before anything is sent
+    /// When the token stops working: RFC 3339, or YYYY-MM-DD (midnight UTC)
+    ///
+    /// An RFC 3339 date-time such as 2030-01-01T00:00:00.000Z, or a date such
+    /// as 2030-01-01 (midnight UTC), in the future; checked before anything is
+    /// sent.
     #[arg(long, value_name = "DATE", value_parser = future_date)]
     pub expires: Option<SystemTime>,
     /// The token stops working DAYS days from now
@@ -252,8 +260,11 @@ pub struct RotateArgs {
     /// Delete the old token instead of disabling it
     #[arg(long)]
     pub delete_old: bool,
-    /// Hand the new secret to CMD (run through `sh -c`) on its standard input;
-    /// retire the old token only when CMD exits 0
+    /// Hand the new secret to CMD on stdin; retire the old token if CMD exits 0
+    ///
+    /// CMD runs through `sh -c`, with the new secret on its standard input
+    /// and LOSANT_NEW_TOKEN_ID and LOSANT_OLD_TOKEN_ID set (not
+    /// LOSANT_API_TOKEN). The old token is retired only when CMD exits 0.
     #[arg(long, value_name = "CMD", value_parser = deploy_command)]
     pub exec: Option<String>,
     #[command(flatten)]
