@@ -93,7 +93,16 @@ fn each_command_has_help_with_owner_json_and_exit_codes() {
             own.is_some() && global.is_some() && own < global,
             "{command}: {short:#?}"
         );
-        let globals = &short.stdout[global.unwrap_or_default()..];
+        let section = |start: Option<usize>| {
+            let rest = &short.stdout[start.unwrap_or_default() + 1..];
+            let end = rest.find("\n\n").unwrap_or(rest.len());
+            rest[..end]
+                .lines()
+                .filter_map(|line| line.split_whitespace().next())
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        let (own_flags, global_flags) = (section(own), section(global));
         for flag in [
             "--application",
             "--instance",
@@ -101,7 +110,14 @@ fn each_command_has_help_with_owner_json_and_exit_codes() {
             "--token-file",
             "--ca-file",
         ] {
-            assert!(globals.contains(flag), "{command}: {flag} in {short:#?}");
+            assert!(
+                global_flags.iter().any(|f| f == flag),
+                "{command}: {flag} in {short:#?}"
+            );
+            assert!(
+                !own_flags.iter().any(|f| f == flag),
+                "{command}: {flag} in {short:#?}"
+            );
         }
         for line in short.stdout.lines() {
             let possible = line.contains("[possible values:");
