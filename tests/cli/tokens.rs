@@ -113,6 +113,28 @@ fn create_after_a_lost_answer_says_a_token_may_exist_and_how_to_find_it() {
         "{out:#?}"
     );
     assert_eq!(fake.token_count(), before + 1, "the fake made it");
+    // A name with a quote: the advice still works when pasted into a shell.
+    fake.fail_matching("POST", "/me/tokens", 1, Fault::reset_after_processing());
+    let out = run(&fake, &["create", "bob's $HOME bot"]);
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    let advice = out
+        .stderr
+        .split('`')
+        .find(|part| part.contains("list --filter"))
+        .unwrap_or_else(|| panic!("no advice: {out:#?}"));
+    assert_eq!(
+        advice,
+        r"losant-tokens list --filter 'bob'\''s $HOME bot' --sort creationDate --desc"
+    );
+    let words = std::process::Command::new("sh")
+        .args([
+            "-c",
+            &format!("for w in {}; do echo \"$w\"; done", &advice[14..]),
+        ])
+        .output()
+        .expect("sh");
+    let words = String::from_utf8_lossy(&words.stdout);
+    assert!(words.lines().any(|w| w == "bob's $HOME bot"), "{words}");
     // A 400 is a refusal: nothing was made, and no such advice.
     fake.fail_matching("POST", "/me/tokens", 1, Fault::status(400));
     let out = run(&fake, &["create", "ci bot"]);

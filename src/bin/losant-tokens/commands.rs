@@ -42,6 +42,16 @@ impl Ctx {
         }
     }
 
+    /// The command that lists the tokens named `name` (already `clean`),
+    /// newest first, the name quoted for a POSIX shell so that the advice
+    /// works as pasted whatever the name holds (`'`, `$`, spaces).
+    pub fn find_named(&self, name: &str) -> String {
+        let quoted = format!("'{}'", name.replace('\'', r"'\''"));
+        self.advice(&format!(
+            "list --filter {quoted} --sort creationDate --desc"
+        ))
+    }
+
     /// ` for application ID`, ` for instance ID`, or nothing for the user.
     pub fn whose(&self) -> String {
         match &self.owner {
@@ -164,9 +174,7 @@ pub fn create(ctx: &Ctx, args: CreateArgs) -> Result<(), Failure> {
                     "a token named {name:?} may have been created anyway, and nobody has \
                      its secret: look for one made since {started} with `{}`, and delete it \
                      with `{}`",
-                    ctx.advice(&format!(
-                        "list --filter '{name}' --sort creationDate --desc"
-                    )),
+                    ctx.find_named(&name),
                     ctx.advice("delete ID"),
                     started = date::format(started),
                 ),

@@ -331,9 +331,7 @@ fn clean_up_lost(
     let how_to_find = format!(
         "find it with `{}` (made since {}, its description ends with `{}`) and delete it \
          with `{}`",
-        ctx.advice(&format!(
-            "list --filter '{name}' --sort creationDate --desc"
-        )),
+        ctx.find_named(&name),
         date::format(since),
         mark(&old.id),
         ctx.advice("delete ID")
