@@ -69,8 +69,9 @@ sent: it would exit 0 without the secret.
 If Losant's answer to the create is lost (a 502/504, a time-out, a dropped
 connection), the new token may exist while nobody has its secret: rotate
 looks for it (the same name, the `rotated from` mark, made since the rotate
-began, unknown before) and deletes it, or names what it could not delete.
-The old token stays active.
+began, unknown before) and deletes it, or names what it could not delete or
+could not tell apart from a token in use (dated too early, or several: do not
+run two rotates of one token at once). The old token stays active.
 
 Running the same rotate again after an interruption converges: exactly one
 active replacement, the old token disabled, never no active token.

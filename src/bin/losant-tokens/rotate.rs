@@ -356,17 +356,20 @@ fn clean_up_lost(
                 date::format(since)
             );
         }
-        // Not deleted: it may be a replacement an earlier run handed over
-        // (which the listing missed), or ours with Losant's clock far off.
+        // Not deleted: one may be a replacement an earlier run handed over
+        // (which the listing missed), ours with Losant's clock far off, or
+        // one made by another rotate of the same token running now.
         let ids: Vec<&str> = doubtful.iter().map(|t| t.id.as_str()).collect();
         return format!(
-            "a new token may have been created, and nobody has its secret: the token {} \
-             (named {name:?}, rotated from {}) was not seen before this rotate but says \
-             it was created before {} (the clocks may differ), so it was not deleted: if \
-             nothing uses it, delete it with `{}`",
+            "a new token may have been created, and nobody has its secret: {} (named \
+             {name:?}, rotated from {}) appeared since this rotate began, but cannot be told \
+             apart from a token in use (one dated before {}, as clocks may differ, or \
+             several, as another rotate of {} may be running), so none was deleted: delete \
+             the one nothing uses with `{}`",
             ids.join(", "),
             old.id,
             date::format(since),
+            old.id,
             ctx.advice("delete ID")
         );
     }
@@ -398,21 +401,28 @@ fn clean_up_lost(
     parts.join("; ")
 }
 
-/// Sorts what a lookup after a lost create answer found: the tokens this
-/// rotate may have made (unknown before, marked as rotated from `old_id`,
-/// created since `since`), and those unknown before and marked but said to
-/// be older, which are only reported: deleting one that was handed over
-/// could cut off whoever uses it.
+/// Sorts what a lookup after a lost create answer found: the token this
+/// rotate made (unknown before, marked as rotated from `old_id`, created
+/// since `since`), to delete, and those that are only reported: deleting
+/// one that was handed over could cut off whoever uses it. Those are the
+/// unknown marked tokens said to be older, and, when several are recent,
+/// all of them: one create made at most one, so the others were made by
+/// another rotate of the same token, and which is which cannot be told.
 fn lost_tokens(
     found: Vec<ApiToken>,
     known: &HashSet<String>,
     old_id: &str,
     since: SystemTime,
 ) -> (Vec<ApiToken>, Vec<ApiToken>) {
-    found
+    let (mut lost, mut doubtful): (Vec<ApiToken>, Vec<ApiToken>) = found
         .into_iter()
         .filter(|t| !known.contains(&t.id.to_ascii_lowercase()) && is_successor(t, old_id))
-        .partition(|t| t.created_at().is_some_and(|at| at >= since))
+        .partition(|t| t.created_at().is_some_and(|at| at >= since));
+    if lost.len() > 1 {
+        lost.append(&mut doubtful);
+        return (Vec::new(), lost);
+    }
+    (lost, doubtful)
 }
 
 /// The new token cannot be used (its secret was not handed over): deletes
@@ -775,5 +785,26 @@ mod tests {
         let ids = |v: &[ApiToken]| v.iter().map(|t| t.id.clone()).collect::<Vec<_>>();
         assert_eq!(ids(&lost), ["5a0000000000000000000010"]);
         assert_eq!(ids(&doubtful), ["5a0000000000000000000014"]);
+
+        // Two recent ones: another rotate of the same token made one of
+        // them, and deleting the wrong one cuts off its deploy: neither goes.
+        let found = vec![
+            token(
+                "5a0000000000000000000010",
+                &marked,
+                "2030-01-01T00:00:05.000Z",
+            ),
+            token(
+                "5a0000000000000000000015",
+                &marked,
+                "2030-01-01T00:00:06.000Z",
+            ),
+        ];
+        let (lost, doubtful) = lost_tokens(found, &known, OLD, since);
+        assert!(lost.is_empty());
+        assert_eq!(
+            ids(&doubtful),
+            ["5a0000000000000000000010", "5a0000000000000000000015"]
+        );
     }
 }
