@@ -89,6 +89,7 @@ fn rotate_copies_the_token_and_disables_the_old_one() {
     out.assert_ok();
     assert_eq!(out.stdout.lines().count(), 1, "{out:#?}");
     assert!(out.stdout.starts_with("fake-secret-"), "{out:#?}");
+    assert!(!out.stderr.contains(out.stdout.trim()), "{out:#?}");
     let new = out.created_id();
     assert_copied(&fake, &old, &new);
     assert_eq!(fake.token_count(), 2);
@@ -214,7 +215,7 @@ fn rotate_exec(fake: &FakeLosant, dir: &Path, cmd: &str, args: &[&str]) -> Run {
 
 /// A deploy command that keeps the secret and ID it was given, and what the
 /// old token looked like while it ran.
-const DEPLOY: &str = r#"cat > "$DIR/secret"; printf %s "$LOSANT_NEW_TOKEN_ID" > "$DIR/id"; printf %s "${LOSANT_API_TOKEN-unset}" > "$DIR/access"; "$BIN" --token-file "$DIR/token" get "$LOSANT_OLD_TOKEN_ID" > "$DIR/old"; echo deployed"#;
+const DEPLOY: &str = r#"cat > "$DIR/secret"; printf %s "$LOSANT_NEW_TOKEN_ID" > "$DIR/id"; printf %s "${LOSANT_API_TOKEN-unset}" > "$DIR/access"; env > "$DIR/env"; "$BIN" --token-file "$DIR/token" get "$LOSANT_OLD_TOKEN_ID" > "$DIR/old"; echo deployed"#;
 
 #[test]
 fn rotate_exec_hands_the_secret_to_the_command_before_disabling_the_old_token() {
@@ -239,6 +240,9 @@ fn rotate_exec_hands_the_secret_to_the_command_before_disabling_the_old_token() 
     assert!(read(&dir.join("old")).contains("status: active\n"));
     // The command did not get the access token that manages every token.
     assert_eq!(read(&dir.join("access")), "unset");
+    // The secret came on stdin only, never in the environment.
+    assert!(!read(&dir.join("env")).contains(secret.trim()));
+    assert!(read(&dir.join("env")).contains(&format!("LOSANT_NEW_TOKEN_ID={new}")));
     // The command's own output goes to stderr.
     assert!(out.stderr.contains("deployed\n"), "{out:#?}");
     assert_copied(&fake, &old, &new);
