@@ -219,3 +219,35 @@ fn child_resolves_a_host_no_proxy_lists() {
         .unwrap();
     client.send(ListTokens::new()).unwrap();
 }
+
+/// This build has no SOCKS support (ureq's `socks-proxy` feature is off),
+/// and ureq panics on the first request through a SOCKS proxy set by hand:
+/// `build()` refuses one instead, before any connection is made.
+#[test]
+fn a_socks_proxy_is_refused_at_build() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    listener.set_nonblocking(true).unwrap();
+    for scheme in ["socks4", "socks4a", "socks5", "socks5h", "socks", "SOCKS5"] {
+        let result = Client::builder()
+            .access_token("t")
+            .base_url("http://127.0.0.1:0")
+            .proxy(format!("{scheme}://{addr}"))
+            .max_retries(0)
+            .build();
+        let err = match result {
+            Err(err) => err,
+            // Were it built, the request must still fail cleanly.
+            Ok(client) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                client.send(ListTokens::new())
+            }))
+            .map_or_else(
+                |_| panic!("{scheme}: a request through a SOCKS proxy panicked"),
+                |r| panic!("{scheme}: built, and the request gave {r:?}"),
+            ),
+        };
+        assert!(matches!(err, Error::Config(_)), "{scheme}: {err:?}");
+        assert!(err.to_string().contains("SOCKS"), "{scheme}: {err}");
+    }
+    assert!(listener.accept().is_err(), "nothing connected to the proxy");
+}
