@@ -3,6 +3,7 @@
 //! process, so that no other test is routed by it.
 
 mod common;
+mod stall;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
@@ -250,4 +251,43 @@ fn a_socks_proxy_is_refused_at_build() {
         assert!(err.to_string().contains("SOCKS"), "{scheme}: {err}");
     }
     assert!(listener.accept().is_err(), "nothing connected to the proxy");
+}
+
+/// The connection to the proxy is made by the client's connector too, and
+/// what fails there is told as it is for a direct connection: a connect
+/// time-out is a time-out (never retried), a proxy name that does not
+/// resolve is a connect failure that names it, and neither sent anything.
+#[test]
+fn failures_reaching_the_proxy_are_told_as_they_are() {
+    let (listener, _held) = stall::unanswered_connect();
+    let err = Client::builder()
+        .access_token("t")
+        .base_url("http://127.0.0.1:0")
+        .proxy(format!("http://{}", listener.local_addr().unwrap()))
+        .connect_timeout(Duration::from_millis(300))
+        .max_retries(0)
+        .build()
+        .unwrap()
+        .send(ListTokens::new())
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(!err.is_connect() && !err.may_have_been_applied(), "{err:?}");
+
+    let err = Client::builder()
+        .access_token("t")
+        .base_url("http://127.0.0.1:0")
+        .proxy("http://proxy.losant.test:3128")
+        .dns_resolver(|_: &str, _| Err(std::io::Error::other("no such host")))
+        .max_retries(0)
+        .build()
+        .unwrap()
+        .send(ListTokens::new())
+        .unwrap_err();
+    assert!(err.is_connect(), "{err:?}");
+    assert!(!err.may_have_been_applied(), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("could not resolve host proxy.losant.test"),
+        "{err}"
+    );
 }
