@@ -366,8 +366,7 @@ impl ClientBuilder {
     /// The built-in roots are then Mozilla's, bundled with the crate,
     /// whichever TLS feature is on: the platform's store cannot be extended
     /// by the client, so combining added roots with
-    /// [`RootStore::Platform`] makes [`build`](Self::build) fail. Defaults to
-    /// none.
+    /// [`RootStore::Platform`] makes [`build`](Self::build) fail.
     ///
     /// [`build`](Self::build) fails with [`Error::Config`] when `pem` holds
     /// no `CERTIFICATE` block or one that is not a valid X.509 certificate:
@@ -375,7 +374,7 @@ impl ClientBuilder {
     /// will use it (webpki with `rustls`, the platform's library with
     /// `native-tls`), so a block that library could not use is an error
     /// then rather than a root silently skipped. Blocks of other kinds (a
-    /// private key, say) are ignored.
+    /// private key, say) are ignored. Defaults to none.
     #[must_use]
     pub fn add_root_certificates(mut self, pem: impl AsRef<[u8]>) -> Self {
         self.tls.add_pem(pem.as_ref());
