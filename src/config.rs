@@ -76,7 +76,10 @@ const DEFAULT_MAX_IDLE_CONNECTIONS: usize = 16;
 /// By default the client uses the proxy named by `ALL_PROXY`, `HTTPS_PROXY`
 /// or `HTTP_PROXY` (and their lower-case forms), except for hosts in
 /// `NO_PROXY`. [`proxy`](Self::proxy) names one explicitly and
-/// [`no_proxy`](Self::no_proxy) ignores the environment.
+/// [`no_proxy`](Self::no_proxy) ignores the environment. Only HTTP and
+/// HTTPS proxies are supported; a SOCKS proxy that the environment names
+/// does not carry the requests, so call [`no_proxy`](Self::no_proxy) or
+/// [`proxy`](Self::proxy) where one is set.
 ///
 /// ```no_run
 /// use std::time::Duration;
@@ -204,8 +207,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Sets the time allowed to connect (and negotiate TLS). Defaults to 10
-    /// seconds.
+    /// Sets the time allowed to connect: the host name's lookup, the TCP
+    /// connect and the TLS handshake together, within
+    /// [`timeout`](Self::timeout). Defaults to 10 seconds.
     #[must_use]
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
@@ -268,8 +272,11 @@ impl ClientBuilder {
         self
     }
 
-    /// Sends every request through this proxy, such as
-    /// `http://proxy.example:3128` or `socks5://127.0.0.1:1080`. Defaults to
+    /// Sends every request through this HTTP or HTTPS proxy, such as
+    /// `http://proxy.example:3128`, which the client asks for a `CONNECT`
+    /// tunnel. SOCKS proxies are not supported: [`build`](Self::build) fails
+    /// with [`Error::Config`] for a `socks4://`, `socks5://` (or similar)
+    /// URL, as it does for a URL that is not a proxy URL at all. Defaults to
     /// the proxy the environment names.
     #[must_use]
     pub fn proxy(mut self, url: impl Into<String>) -> Self {
@@ -324,7 +331,8 @@ impl ClientBuilder {
     /// The client looks a host up once for each new connection, never for a
     /// request that reuses a kept-alive one, and keeps no cache of its own.
     /// The lookup runs on a thread of its own, bounded by the connect
-    /// time-out. An error it returns fails the call with
+    /// time-out (or by what is left of [`timeout`](Self::timeout), if that
+    /// is less), and the connect then gets only what the lookup left. An error it returns fails the call with
     /// [`Error::is_connect`] true, as a request that was never sent (so even
     /// a `POST` may be retried). Defaults to the system's resolver.
     ///
@@ -358,8 +366,7 @@ impl ClientBuilder {
     /// The built-in roots are then Mozilla's, bundled with the crate,
     /// whichever TLS feature is on: the platform's store cannot be extended
     /// by the client, so combining added roots with
-    /// [`RootStore::Platform`] makes [`build`](Self::build) fail. Defaults to
-    /// none.
+    /// [`RootStore::Platform`] makes [`build`](Self::build) fail.
     ///
     /// [`build`](Self::build) fails with [`Error::Config`] when `pem` holds
     /// no `CERTIFICATE` block or one that is not a valid X.509 certificate:
@@ -367,7 +374,7 @@ impl ClientBuilder {
     /// will use it (webpki with `rustls`, the platform's library with
     /// `native-tls`), so a block that library could not use is an error
     /// then rather than a root silently skipped. Blocks of other kinds (a
-    /// private key, say) are ignored.
+    /// private key, say) are ignored. Defaults to none.
     #[must_use]
     pub fn add_root_certificates(mut self, pem: impl AsRef<[u8]>) -> Self {
         self.tls.add_pem(pem.as_ref());
@@ -393,7 +400,7 @@ impl ClientBuilder {
     /// [`Error::Config`] when no access token was set or it is only
     /// whitespace, when a value cannot be sent as a header, when the base
     /// URL is not an `http` or `https` URL (or is `https` in a build without
-    /// TLS), when the proxy URL is unusable, when [`resolve`](Self::resolve)
+    /// TLS), when the proxy URL is unusable or names a SOCKS proxy, when [`resolve`](Self::resolve)
     /// maps the base URL's host but a proxy would carry its requests, or
     /// when the TLS settings are unusable (a PEM without a valid X.509
     /// certificate, a root store this build lacks).
@@ -412,7 +419,9 @@ impl ClientBuilder {
         }
         check_base_url(&self.base_url)?;
         if let ProxySetting::Url(url) = &self.proxy {
-            ureq::Proxy::new(url).map_err(|e| Error::config(format!("bad proxy URL: {e}")))?;
+            let proxy =
+                ureq::Proxy::new(url).map_err(|e| Error::config(format!("bad proxy URL: {e}")))?;
+            check_proxy_protocol(&proxy)?;
         }
         self.build_with()
     }
@@ -468,6 +477,21 @@ impl ClientBuilder {
                 unusable: None,
             }),
         })
+    }
+}
+
+/// Refuses a SOCKS proxy: this build has no SOCKS support (ureq's
+/// `socks-proxy` feature is off), and ureq panics on the first request
+/// through a SOCKS proxy set by hand. The URL is not echoed: it may carry a
+/// password.
+fn check_proxy_protocol(proxy: &ureq::Proxy) -> Result<()> {
+    use ureq::ProxyProtocol as P;
+    match proxy.protocol() {
+        P::Http | P::Https => Ok(()),
+        other => Err(Error::config(format!(
+            "the proxy is a SOCKS proxy ({other:?}), which this client does not support: \
+             use an HTTP or HTTPS proxy (a CONNECT tunnel)"
+        ))),
     }
 }
 

@@ -57,7 +57,12 @@ pub enum Error {
 }
 
 impl Error {
-    /// The HTTP status of the response behind this error, if one arrived.
+    /// The HTTP status of the answer behind this error: an error answer
+    /// ([`Error::Api`]), a success whose body did not decode
+    /// ([`Error::Decode`]) or a redirect ([`Error::UnexpectedStatus`]).
+    /// `None` for every other error, a [`Error::Transport`] failure included
+    /// even when it broke off in the body of an answer whose status line had
+    /// arrived.
     #[must_use]
     pub fn status(&self) -> Option<u16> {
         match self {

@@ -55,6 +55,23 @@ impl NotSent {
     }
 }
 
+impl NotSent {
+    /// `e` without any further [`NotSent`] wrapping: the connection to a
+    /// proxy goes through the client's connector too, inside the connection
+    /// to the target, so its failures come out wrapped twice.
+    fn peel(mut e: ureq::Error) -> ureq::Error {
+        loop {
+            e = match e {
+                ureq::Error::Io(io) => match io.downcast::<NotSent>() {
+                    Ok(NotSent(inner)) => inner,
+                    Err(io) => return ureq::Error::Io(io),
+                },
+                other => return other,
+            };
+        }
+    }
+}
+
 impl fmt::Display for NotSent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "while connecting: {}", self.0)
@@ -91,7 +108,7 @@ impl Failure {
     /// A failure while connecting: nothing was sent, whatever its kind.
     fn connecting(e: ureq::Error, host: &str) -> Self {
         let reached = Reached::NotSent;
-        let e = match e {
+        let e = match NotSent::peel(e) {
             ureq::Error::Io(io) => match io.downcast::<LookupFailed>() {
                 Ok(failed) => {
                     let message =
@@ -339,6 +356,20 @@ mod tests {
         let body = Failure::in_body(io(io::ErrorKind::TimedOut));
         assert!(body.error.is_timeout() && body.error.may_have_been_applied());
         assert_eq!(body.reached, Reached::Answered);
+    }
+
+    #[test]
+    fn a_proxys_failures_wrapped_twice_are_told_as_they_are() {
+        let twice = |e| NotSent::wrap(NotSent::wrap(e));
+        let f = Failure::before_response(twice(ureq::Error::Timeout(ureq::Timeout::Connect)), "h");
+        assert!(f.error.is_timeout(), "{:?}", f.error);
+        assert_eq!(f.retry, Retry::Never);
+        let failed = LookupFailed::new("proxy.test", None);
+        let f = Failure::before_response(twice(ureq::Error::Io(io::Error::other(failed))), "h");
+        assert!(f.error.is_connect(), "{:?}", f.error);
+        assert!(f.error.to_string().contains("proxy.test"), "{}", f.error);
+        let f = Failure::before_response(twice(ureq::Error::Tls("bad")), "h");
+        assert!(f.error.is_tls(), "{:?}", f.error);
     }
 
     #[test]

@@ -335,7 +335,7 @@
 //! - `gzip` (default): asks for gzip and decompresses transparently; the
 //!   response size limit applies to the decompressed body.
 //! - `fake`: [`fake::FakeLosant`], a fake Losant server for tests, over
-//!   HTTPS too when `rustls` is on.
+//!   HTTPS too (its server side is rustls, whichever TLS the client uses).
 //! - `cli`: builds the `losant-tokens` command-line tool
 //!   (`cargo install losant-rest --features cli`); the library never needs
 //!   it.
@@ -345,9 +345,11 @@
 //! The client logs through the [`log`] facade, every record under the
 //! target `losant_rest` (so `RUST_LOG=losant_rest=debug` selects them all):
 //! at `debug`, exactly one line per attempt, with the method, the path
-//! (never the host or the query), the status or failure, the duration and
-//! the retry number; at `trace`, one more line for each host name lookup
-//! (one per new connection). No line of this crate's ever carries a token. Mind ureq's own `trace` level
+//! (without the base URL's host or the query, which can carry a filter),
+//! the status or the failure's message (which names the host when the
+//! connection failed), the duration and the retry number; at `trace`, one
+//! more line for each host name lookup (one per new connection). No line of
+//! this crate's ever carries a token. Mind ureq's own `trace` level
 //! (targets `ureq` and `ureq_proto`): it dumps raw wire bytes, the
 //! `Authorization` header and a created token's secret included, so keep
 //! those targets at `debug` or below wherever logs are kept.

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use losant_rest::Client;
 use losant_rest::fake::{FakeLosant, Fault};
-use losant_rest::tokens::GetToken;
+use losant_rest::tokens::{GetToken, ListTokens};
 
 struct Record {
     target: String,
@@ -57,6 +57,12 @@ fn one_debug_line_per_attempt_under_the_crate_target() {
     fake.fail_next(1, Fault::status(503).with_header("Connection", "close"));
     client.send(GetToken::new(&id)).unwrap();
     assert_eq!(fake.request_count(), 2);
+    // A failed attempt is one line too, and no line shows the query (a
+    // filter is the user's data) or the host of the base URL.
+    fake.fail_next(1, Fault::reset());
+    client
+        .send(ListTokens::new().filter("private-filter-*"))
+        .unwrap();
 
     let records = CAPTURE.0.lock().unwrap();
     // Everything this crate's client logs (the fake, a test helper, is
@@ -80,7 +86,7 @@ fn one_debug_line_per_attempt_under_the_crate_target() {
         .filter(|r| r.level <= log::Level::Debug)
         .map(|r| r.message.as_str())
         .collect();
-    assert_eq!(debug.len(), 2, "one line per attempt: {debug:?}");
+    assert_eq!(debug.len(), 4, "one line per attempt: {debug:?}");
     assert!(
         debug[0].contains("-> 503") && debug[0].contains("(retry 0)"),
         "{debug:?}"
@@ -90,7 +96,21 @@ fn one_debug_line_per_attempt_under_the_crate_target() {
         "{debug:?}"
     );
     assert!(
-        debug.iter().all(|l| l.starts_with("GET /me/tokens/")),
+        debug[..2].iter().all(|l| l.starts_with("GET /me/tokens/")),
+        "{debug:?}"
+    );
+    assert!(
+        debug[2].starts_with("GET /me/tokens -> failed: ") && debug[2].contains("(retry 0)"),
+        "{debug:?}"
+    );
+    assert!(
+        debug[3].starts_with("GET /me/tokens -> 200") && debug[3].contains("(retry 1)"),
+        "{debug:?}"
+    );
+    assert!(
+        debug
+            .iter()
+            .all(|l| !l.contains('?') && !l.contains("private") && !l.contains("fake.losant.test")),
         "{debug:?}"
     );
     let lookups = ours

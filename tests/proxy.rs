@@ -3,6 +3,7 @@
 //! process, so that no other test is routed by it.
 
 mod common;
+mod stall;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
@@ -218,4 +219,75 @@ fn child_resolves_a_host_no_proxy_lists() {
         .build()
         .unwrap();
     client.send(ListTokens::new()).unwrap();
+}
+
+/// This build has no SOCKS support (ureq's `socks-proxy` feature is off),
+/// and ureq panics on the first request through a SOCKS proxy set by hand:
+/// `build()` refuses one instead, before any connection is made.
+#[test]
+fn a_socks_proxy_is_refused_at_build() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    listener.set_nonblocking(true).unwrap();
+    for scheme in ["socks4", "socks4a", "socks5", "socks5h", "socks", "SOCKS5"] {
+        let result = Client::builder()
+            .access_token("t")
+            .base_url("http://127.0.0.1:0")
+            .proxy(format!("{scheme}://{addr}"))
+            .max_retries(0)
+            .build();
+        let err = match result {
+            Err(err) => err,
+            // Were it built, the request must still fail cleanly.
+            Ok(client) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                client.send(ListTokens::new())
+            }))
+            .map_or_else(
+                |_| panic!("{scheme}: a request through a SOCKS proxy panicked"),
+                |r| panic!("{scheme}: built, and the request gave {r:?}"),
+            ),
+        };
+        assert!(matches!(err, Error::Config(_)), "{scheme}: {err:?}");
+        assert!(err.to_string().contains("SOCKS"), "{scheme}: {err}");
+    }
+    assert!(listener.accept().is_err(), "nothing connected to the proxy");
+}
+
+/// The connection to the proxy is made by the client's connector too, and
+/// what fails there is told as it is for a direct connection: a connect
+/// time-out is a time-out (never retried), a proxy name that does not
+/// resolve is a connect failure that names it, and neither sent anything.
+#[test]
+fn failures_reaching_the_proxy_are_told_as_they_are() {
+    let (listener, _held) = stall::unanswered_connect();
+    let err = Client::builder()
+        .access_token("t")
+        .base_url("http://127.0.0.1:0")
+        .proxy(format!("http://{}", listener.local_addr().unwrap()))
+        .connect_timeout(Duration::from_millis(300))
+        .max_retries(0)
+        .build()
+        .unwrap()
+        .send(ListTokens::new())
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(!err.is_connect() && !err.may_have_been_applied(), "{err:?}");
+
+    let err = Client::builder()
+        .access_token("t")
+        .base_url("http://127.0.0.1:0")
+        .proxy("http://proxy.losant.test:3128")
+        .dns_resolver(|_: &str, _| Err(std::io::Error::other("no such host")))
+        .max_retries(0)
+        .build()
+        .unwrap()
+        .send(ListTokens::new())
+        .unwrap_err();
+    assert!(err.is_connect(), "{err:?}");
+    assert!(!err.may_have_been_applied(), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("could not resolve host proxy.losant.test"),
+        "{err}"
+    );
 }

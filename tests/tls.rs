@@ -16,7 +16,7 @@ mod common;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use losant_rest::fake::FakeLosant;
+use losant_rest::fake::{FakeLosant, Fault};
 use losant_rest::schema::{ApiTokenPatch, ApiTokenPost, TokenStatus};
 use losant_rest::tokens::{CreateToken, DeleteToken, GetToken, ListTokens, UpdateToken};
 use losant_rest::{Client, ClientBuilder, Error, RootStore};
@@ -197,6 +197,37 @@ fn a_certificate_for_another_name_is_refused() {
         says("not valid for this host name", "hostname mismatch"),
     );
     assert!(err.to_string().contains("wrong.losant.test"), "{err}");
+}
+
+/// A server that drops the connection after the handshake, without TLS's
+/// `close_notify`: OpenSSL then says "unexpected eof while reading". That is
+/// a dropped connection, not a TLS failure, so a `GET` is sent again.
+#[test]
+fn a_connection_dropped_after_the_handshake_is_not_a_tls_failure() {
+    let fake = https_fake();
+    let client = to(&fake, "localhost")
+        .add_root_certificates(FakeLosant::ca_pem())
+        .max_retries(2)
+        .build()
+        .unwrap();
+    client.send(ListTokens::new()).unwrap();
+    fake.fail_next(1, Fault::reset());
+    client.send(ListTokens::new()).unwrap();
+    assert_eq!(fake.connection_count(), 2, "the GET went again, once");
+
+    // Without retries the same drop is the error: not TLS, nor a connect
+    // failure, and the request may have been carried out.
+    let once = to(&fake, "localhost")
+        .add_root_certificates(FakeLosant::ca_pem())
+        .max_retries(0)
+        .build()
+        .unwrap();
+    fake.fail_next(1, Fault::reset());
+    let err = once.send(ListTokens::new()).unwrap_err();
+    assert!(!err.is_tls(), "{err:?}");
+    assert!(!err.is_connect(), "{err:?}");
+    assert!(err.may_have_been_applied(), "{err:?}");
+    assert_eq!(fake.connection_count(), 3);
 }
 
 #[test]
