@@ -315,6 +315,7 @@
 
 mod client;
 mod config;
+mod decode;
 mod error;
 #[cfg(feature = "fake")]
 pub mod fake;
@@ -337,6 +338,10 @@ pub use error::{
 };
 pub use request::Request;
 pub use tls::RootStore;
+
+// For the benchmark: the decode `send_as` uses, on bytes in memory.
+#[doc(hidden)]
+pub use decode::decode_as as __decode_as;
 
 // Compiles the README's Rust examples as doctests, so that the README and
 // the crate cannot disagree.
