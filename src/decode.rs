@@ -58,13 +58,16 @@ pub(crate) fn decode_seed<S, V>(status: u16, body: &[u8], seed: S) -> Result<V>
 where
     S: for<'de> DeserializeSeed<'de, Value = V>,
 {
-    let decoded = if let Ok(text) = std::str::from_utf8(body) {
-        let mut de = serde_json::Deserializer::from_str(text);
-        seed.deserialize(&mut de).and_then(|v| de.end().map(|()| v))
-    } else {
-        let mut de = serde_json::Deserializer::from_slice(body);
-        seed.deserialize(&mut de).and_then(|v| de.end().map(|()| v))
-    };
+    // The body's length lets a page of tokens reserve its items up front.
+    let decoded = crate::schema_de::with_body_len(body.len(), || {
+        if let Ok(text) = std::str::from_utf8(body) {
+            let mut de = serde_json::Deserializer::from_str(text);
+            seed.deserialize(&mut de).and_then(|v| de.end().map(|()| v))
+        } else {
+            let mut de = serde_json::Deserializer::from_slice(body);
+            seed.deserialize(&mut de).and_then(|v| de.end().map(|()| v))
+        }
+    });
     decoded.map_err(|e| Error::Decode(DecodeError::new(status, body, e)))
 }
 

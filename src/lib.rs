@@ -325,6 +325,7 @@ pub mod request;
 mod retry;
 mod run;
 pub mod schema;
+mod schema_de;
 mod secret;
 mod tls;
 pub mod tokens;
