@@ -243,13 +243,37 @@ pub(crate) fn bench_send_as(opts: &Options, base: &str, canned: &Canned) -> Benc
             Ok(bytes)
         },
     )?;
-    Ok(vec![Row::timed(
+    let mut rows = vec![Row::timed(
         "send_as 3 fields x 1000, calls/s",
         "ureq",
         &cmp,
         Unit::Calls,
         Goal::AtLeast(0.4),
-    )])
+    )];
+    // The parser's limit, for reference: the same page skipped whole,
+    // keeping nothing (`IgnoredAny`), which no answer type can beat.
+    println!(
+        "[send_as] for reference: the same page skipped whole (IgnoredAny), vs read undecoded"
+    );
+    let cmp = compare(
+        opts,
+        || {
+            black_box(client.send_as::<serde::de::IgnoredAny>(&request)?);
+            Ok(bytes)
+        },
+        || {
+            black_box(bare_get(&agent, &url, &authorization)?);
+            Ok(bytes)
+        },
+    )?;
+    rows.push(Row::timed(
+        "send_as skip all x 1000, calls/s",
+        "ureq",
+        &cmp,
+        Unit::Calls,
+        Goal::Info,
+    ));
+    Ok(rows)
 }
 
 /// `decode`: the client's own decode (`__decode_as`, what `send` and
