@@ -136,6 +136,8 @@ type BenchResult<T> = Result<T, BoxError>;
 mod args;
 mod clients;
 mod harness;
+// Used by the workflow, which needs rustls.
+#[cfg_attr(not(feature = "rustls"), allow(dead_code))]
 mod relay;
 mod report;
 mod rss;
