@@ -40,8 +40,11 @@ pub(crate) fn with_body_len<T>(len: usize, f: impl FnOnce() -> T) -> T {
     out
 }
 
+/// The tokens to reserve for a page's items. The first page in a body takes
+/// the hint and leaves 0, so a body of many pages (an answer type of the
+/// caller's that nests them) cannot reserve the body's worth many times.
 fn presized_items() -> usize {
-    (BODY_LEN.with(Cell::get) / TOKEN_BYTES_ESTIMATE).min(MAX_PRESIZED_TOKENS)
+    (BODY_LEN.with(|c| c.replace(0)) / TOKEN_BYTES_ESTIMATE).min(MAX_PRESIZED_TOKENS)
 }
 
 /// Sets a field once; a second value is the derived decode's error.
@@ -292,6 +295,13 @@ mod tests {
             (Some(5), Some(9), Some(5), Some(1))
         );
         assert_eq!(page.owner_type, Some(OwnerType::Application));
+        // Two pages in one body: only the first is reserved ahead.
+        let two = format!("[{body},{body}]");
+        let pages: Vec<ApiTokens> = with_body_len(TOKEN_BYTES_ESTIMATE * 16, || {
+            serde_json::from_str(&two).unwrap()
+        });
+        assert_eq!(pages[0].items.capacity(), 16);
+        assert!(pages[1].items.capacity() < 16);
         // Outside the client's decode nothing is reserved ahead.
         let page: ApiTokens = serde_json::from_str(&body).unwrap();
         assert_eq!(page.items.len(), 5);
