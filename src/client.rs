@@ -2,9 +2,13 @@
 //! are in `config.rs`, the sending in `run.rs`.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
+use serde::de::DeserializeOwned;
+
 use crate::config::ClientBuilder;
+use crate::decode;
 use crate::error::{ConfigError, Error, Result};
 use crate::paginate::{Paginate, Paginated};
 use crate::request::Request;
@@ -171,6 +175,91 @@ impl Client {
     /// ```
     pub fn paginate<R: Paginated>(&self, request: R) -> Paginate<R> {
         Paginate::new(self.clone(), request)
+    }
+
+    /// Sends a request and decodes its answer into the caller's own type
+    /// `T` instead of the request's [`Response`](Request::Response): a
+    /// struct of only the fields a program reads is decoded without building
+    /// the rest.
+    ///
+    /// Everything else is as [`send`](Self::send): the same checks before
+    /// sending, retries and errors. When a retried delete finds its target
+    /// already gone (the request's
+    /// [`response_when_gone`](Request::response_when_gone)), the answer is
+    /// decoded from `{"success":true}`, what Losant answers a delete with.
+    ///
+    /// ```
+    /// use losant_rest::tokens::ListTokens;
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// #[serde(rename_all = "camelCase")]
+    /// struct Names {
+    ///     items: Vec<Name>,
+    ///     total_count: u64,
+    /// }
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Name {
+    ///     id: String,
+    ///     name: String,
+    /// }
+    ///
+    /// # fn main() -> losant_rest::Result<()> {
+    /// # let fake = losant_rest::fake::FakeLosant::start();
+    /// # fake.seed(3);
+    /// # let client = losant_rest::Client::builder().access_token(fake.access_token()).base_url(fake.url()).build()?;
+    /// let page: Names = client.send_as(ListTokens::new().links(false))?;
+    /// assert_eq!(page.total_count, 3);
+    /// assert_eq!(page.items[0].name, "seeded-token-0000");
+    /// assert_eq!(page.items[0].id.len(), 24);
+    ///
+    /// // A body that does not fit the type is a decode error.
+    /// let err = client.send_as::<Vec<Name>>(ListTokens::new()).err();
+    /// assert!(matches!(err, Some(losant_rest::Error::Decode(_))));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not
+    /// decode into `T`.
+    // By value as well as by reference, like `send`.
+    #[allow(clippy::needless_pass_by_value)]
+    pub fn send_as<T: DeserializeOwned>(&self, request: impl Request) -> Result<T> {
+        decode::send_seeded(self, &request, |_| PhantomData::<T>)
+    }
+
+    /// Every item of a paged list, each decoded as the caller's own type `T`:
+    /// like [`paginate`](Self::paginate) (lazy, one page in memory at a
+    /// time, the same ending rules and errors), for any [`Paginated`]
+    /// request whose answer has an `items` array. Everything on a page but
+    /// `items`, `totalCount` and `perPage` is skipped unread.
+    ///
+    /// ```
+    /// use losant_rest::tokens::ListTokens;
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Name {
+    ///     name: String,
+    /// }
+    ///
+    /// # fn main() -> losant_rest::Result<()> {
+    /// # let fake = losant_rest::fake::FakeLosant::start();
+    /// # fake.seed(25);
+    /// # let client = losant_rest::Client::builder().access_token(fake.access_token()).base_url(fake.url()).build()?;
+    /// let mut names = Vec::new();
+    /// for token in client.paginate_as::<Name>(ListTokens::new().per_page(10)) {
+    ///     names.push(token?.name);
+    /// }
+    /// assert_eq!(names.len(), 25);
+    /// assert_eq!(names[24], "seeded-token-0024");
+    /// # Ok(()) }
+    /// ```
+    pub fn paginate_as<T: DeserializeOwned>(
+        &self,
+        request: impl Paginated,
+    ) -> Paginate<impl Paginated, T> {
+        Paginate::new_as(self.clone(), request)
     }
 
     /// Sends every request, at most `concurrency` at once (0 counts as 1),

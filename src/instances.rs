@@ -93,18 +93,6 @@ impl ListInstances {
         self.filter = Some(glob.into());
         self
     }
-
-    /// The page this request asks for; 0 when unset.
-    #[must_use]
-    pub fn page_number(&self) -> u32 {
-        self.page.unwrap_or(0)
-    }
-
-    /// The page size this request asks for, if set.
-    #[must_use]
-    pub fn per_page_size(&self) -> Option<u32> {
-        self.per_page
-    }
 }
 
 params_setters!(ListInstances);
@@ -141,20 +129,19 @@ impl Request for ListInstances {
     }
 }
 
-// Against the `Paginated` trait as it is in 0.2; see the notes for 0.3.
 impl Paginated for ListInstances {
     type Item = Instance;
 
-    fn page(&self) -> u32 {
-        self.page_number()
+    fn current_page(&self) -> u32 {
+        self.page.unwrap_or(0)
     }
 
-    fn set_page(&mut self, page: u32) {
-        self.page = Some(page);
-    }
-
-    fn per_page(&self) -> Option<u32> {
+    fn requested_per_page(&self) -> Option<u32> {
         self.per_page
+    }
+
+    fn with_page(self, page: u32) -> Self {
+        self.page(page)
     }
 
     fn into_page(response: Instances) -> Page<Instance> {

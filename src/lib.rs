@@ -410,6 +410,7 @@ mod client;
 pub mod concurrent;
 mod config;
 pub mod date;
+mod decode;
 mod error;
 mod failure;
 #[cfg(feature = "fake")]
@@ -424,6 +425,7 @@ pub mod request;
 mod retry;
 mod run;
 pub mod schema;
+mod schema_de;
 mod secret;
 mod text;
 mod tls;
@@ -438,6 +440,10 @@ pub use error::{
 };
 pub use request::Request;
 pub use tls::RootStore;
+
+// For the benchmark: the decode `send_as` uses, on bytes in memory.
+#[doc(hidden)]
+pub use decode::decode_as as __decode_as;
 
 // Compiles the README's Rust examples as doctests, so that the README and
 // the crate cannot disagree.

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use ureq::http::{self, HeaderName, HeaderValue, header};
 
-use crate::error::{ApiError, ConfigError, DecodeError, Error, Result, UnexpectedStatus};
+use crate::error::{ApiError, ConfigError, Error, Result, UnexpectedStatus};
 use crate::failure::{Failure, NotSent};
 use crate::request::{Headers, Method, Request, checked_url};
 use crate::retry::{Policy, Retries, retry_after};
@@ -276,17 +276,10 @@ fn exchange(inner: &Inner, token: &AccessToken, prepared: &Prepared) -> Result<E
     })
 }
 
-/// Decodes a successful body straight from the buffer it was read into.
-///
-/// Checking UTF-8 once for the whole body and then parsing it as `str` is
-/// markedly faster than `from_slice`, which checks every string on its own;
-/// a body that is not UTF-8 goes through `from_slice` for its error.
+/// Decodes a successful body: the one decode `send` and `send_as` share
+/// (`decode.rs`).
 fn decode<T: serde::de::DeserializeOwned>(status: u16, body: &[u8]) -> Result<T> {
-    let decoded = match std::str::from_utf8(body) {
-        Ok(text) => serde_json::from_str(text),
-        Err(_) => serde_json::from_slice(body),
-    };
-    decoded.map_err(|e| Error::Decode(DecodeError::new(status, body, e)))
+    crate::decode::decode_seed(status, body, std::marker::PhantomData::<T>)
 }
 
 fn log_attempt(

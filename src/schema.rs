@@ -265,7 +265,11 @@ pub struct ApiToken {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub org_roles: Vec<OrgRole>,
     /// The token's scopes; empty when the server sent none.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::schema_de::scope",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub scope: Vec<String>,
     /// Whether the token can be used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -276,8 +280,10 @@ pub struct ApiToken {
 }
 
 /// A page of tokens: the answer to [`ListTokens`](crate::tokens::ListTokens).
+/// (Its `Deserialize` is written by hand, in `schema_de.rs`, to reserve the
+/// items of a large page up front.)
 /// `Default` gives an empty page.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ApiTokens {

@@ -38,6 +38,7 @@
 //! and `true`).
 
 use crate::error::Result;
+use crate::paginate::{Page, Paginated};
 use crate::request::{Method, Params, Path, Query, Request, json_body};
 use crate::schema::{ApiToken, ApiTokenPatch, ApiTokenPost, ApiTokens, Success};
 use crate::validate;
@@ -258,18 +259,6 @@ impl ListTokens {
         self
     }
 
-    /// The page this request asks for; 0 when unset.
-    #[must_use]
-    pub fn page_number(&self) -> u32 {
-        self.page.unwrap_or(0)
-    }
-
-    /// The page size this request asks for, if set.
-    #[must_use]
-    pub fn per_page_size(&self) -> Option<u32> {
-        self.per_page
-    }
-
     /// The field sent as `filterField`: the one set, or the name when only a
     /// filter is set.
     fn effective_filter_field(&self) -> Option<&str> {
@@ -279,9 +268,27 @@ impl ListTokens {
             (None, None) => None,
         }
     }
+}
 
-    pub(crate) fn set_page(&mut self, page: u32) {
-        self.page = Some(page);
+/// Paging, for [`Client::paginate`](crate::Client::paginate): the trait's
+/// names leave the builder's `page(u32)` and `per_page(u32)` alone.
+impl Paginated for ListTokens {
+    type Item = ApiToken;
+
+    fn current_page(&self) -> u32 {
+        self.page.unwrap_or(0)
+    }
+
+    fn requested_per_page(&self) -> Option<u32> {
+        self.per_page
+    }
+
+    fn with_page(self, page: u32) -> Self {
+        self.page(page)
+    }
+
+    fn into_page(response: ApiTokens) -> Page<ApiToken> {
+        Page::new(response.items, response.total_count, response.per_page)
     }
 }
 
