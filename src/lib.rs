@@ -284,7 +284,7 @@
 //!
 //! ```toml
 //! [dev-dependencies]
-//! losant-rest = { version = "0.2", features = ["fake"] }
+//! losant-rest = { version = "0.3", features = ["fake"] }
 //! ```
 //!
 //! ```
