@@ -300,12 +300,16 @@ where
     let n = owners.len() as u64;
     let per_page = server_per_page.map_or(n, u64::from).max(1);
     let (more, unknown_rest) = match total {
+        // A total that asks for more pages than any directory has (a
+        // server's mistake: a page size of 1 and a huge count, say) is not
+        // planned from, which would hold a page number per page in memory
+        // at once: those pages are read one by one, up to a short one.
+        Some(total) if total > n && n > 0 && total.div_ceil(per_page) > MAX_PLANNED_PAGES => {
+            (Vec::new(), true)
+        }
         Some(total) if total > n && n > 0 => {
-            let pages = total.div_ceil(per_page).min(u64::from(u32::MAX));
-            (
-                (1..u32::try_from(pages).unwrap_or(u32::MAX)).collect(),
-                false,
-            )
+            let pages = u32::try_from(total.div_ceil(per_page)).unwrap_or(u32::MAX);
+            ((1..pages).collect(), false)
         }
         Some(_) => (Vec::new(), false),
         None => (Vec::new(), n > 0 && n >= per_page),
@@ -316,6 +320,10 @@ where
         unknown_rest,
     })
 }
+
+/// The most pages of a directory planned from its total and read at once:
+/// 10 million applications at the default 1000 a page.
+const MAX_PLANNED_PAGES: u64 = 10_000;
 
 /// Every owner of a directory: the first page's, then the rest at once.
 fn rest_of<D: Directory>(
@@ -335,7 +343,8 @@ where
         owners.extend(page?.0);
     }
     if first.unknown_rest {
-        // No total to plan with: page by page until a short or empty page.
+        // No total to plan with (or one too large to believe): page by
+        // page until a short or empty page.
         let mut page = 1;
         loop {
             let (items, _, per_page) = D::owners(client.send(request.at_page(page))?);

@@ -270,3 +270,31 @@ fn slow_owners_are_read_eight_at_a_time() {
     assert!(took < Duration::from_millis(2500), "{took:?}");
     assert!(fake.connection_count() <= 8);
 }
+
+#[test]
+fn a_directory_total_too_large_to_believe_is_read_page_by_page() {
+    let fake = FakeLosant::start();
+    let client = client_for(&fake);
+    let app = fake.add_application("only");
+    fake.seed_for(&Owner::application(&app), 2);
+    // A first page that claims 10^15 applications, one a page. Planning a
+    // page number for each of them would need gigabytes; the rest of the
+    // directory is read page by page instead, up to the fake's empty page 1.
+    let lie = format!(
+        r#"{{"items":[{{"id":"{app}","name":"only"}}],"count":1,
+            "totalCount":1000000000000000,"perPage":1,"page":0}}"#
+    );
+    fake.fail_matching("GET", "/applications", 1, Fault::status(200).with_body(lie));
+    let job = AllTokens::new().me(false).instances(false);
+    let inventory = client.all_tokens(&job).unwrap();
+    assert!(inventory.errors.is_empty(), "{:?}", inventory.errors);
+    assert_eq!(inventory.owners.len(), 1);
+    assert_eq!(inventory.tokens.len(), 2);
+    let pages: Vec<Option<String>> = fake
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/applications")
+        .map(|r| r.query_param("page"))
+        .collect();
+    assert_eq!(pages, [Some("0".into()), Some("1".into())]);
+}
