@@ -186,6 +186,9 @@ pub struct Inventory {
     /// What could not be read: a directory, or an owner's tokens (then none
     /// of that owner's tokens are in `tokens`).
     pub errors: Vec<OwnerError>,
+    /// The signed-in user's ID, from `GET /me`, which [`Owner::Me`] does not
+    /// carry; `None` when the user was not read or `GET /me` failed.
+    pub user_id: Option<String>,
 }
 
 /// One owner whose tokens were read.
@@ -277,7 +280,8 @@ enum First {
 }
 
 enum FirstAnswer {
-    Me(Result<Option<String>>),
+    /// The user's name and ID.
+    Me(Result<(Option<String>, String)>),
     MeTokens(Result<Vec<ApiToken>>),
     Applications(Result<DirectoryPage>),
     Instances(Result<DirectoryPage>),
@@ -376,6 +380,7 @@ fn tokens_of(client: &Client, job: &AllTokens, owner: &Owner) -> Result<Vec<ApiT
 
 /// What the first round found, sorted out of its answers.
 struct FirstRound {
+    me_id: Option<String>,
     me_name: Option<String>,
     me_tokens: Option<Result<Vec<ApiToken>>>,
     app_page: Option<DirectoryPage>,
@@ -389,10 +394,17 @@ impl FirstRound {
     fn sort(answers: Vec<FirstAnswer>) -> Result<FirstRound> {
         let mut errors: Vec<(&'static str, Error)> = Vec::new();
         let mut any_ok = false;
-        let (mut me_name, mut me_tokens, mut app_page, mut inst_page) = (None, None, None, None);
+        let (mut me_id, mut me_name, mut me_tokens) = (None, None, None);
+        let (mut app_page, mut inst_page) = (None, None);
         for answer in answers {
             let (result, what): (Result<()>, &'static str) = match answer {
-                FirstAnswer::Me(r) => (r.map(|name| me_name = name), "GET /me"),
+                FirstAnswer::Me(r) => (
+                    r.map(|(name, id)| {
+                        me_id = Some(id).filter(|id| !id.is_empty());
+                        me_name = name;
+                    }),
+                    "GET /me",
+                ),
                 FirstAnswer::MeTokens(r) => {
                     // The user's own tokens: an owner, reported as one.
                     match r {
@@ -417,6 +429,7 @@ impl FirstRound {
             }
         }
         Ok(FirstRound {
+            me_id,
             me_name,
             me_tokens,
             app_page,
@@ -471,7 +484,7 @@ pub(crate) fn run(client: &Client, job: &AllTokens) -> Result<Inventory> {
         First::Me => FirstAnswer::Me(
             client
                 .send(GetMe::new().links(false).embedded(false))
-                .map(|me| me.display_name()),
+                .map(|me| (me.display_name(), me.id)),
         ),
         First::MeTokens => {
             let r = tokens_of(client, job, &Owner::Me);
@@ -483,6 +496,7 @@ pub(crate) fn run(client: &Client, job: &AllTokens) -> Result<Inventory> {
     });
 
     let FirstRound {
+        me_id,
         me_name,
         me_tokens,
         app_page,
@@ -498,11 +512,7 @@ pub(crate) fn run(client: &Client, job: &AllTokens) -> Result<Inventory> {
         if let Some((_, e)) = errors.into_iter().next() {
             return Err(e);
         }
-        return Ok(Inventory {
-            owners: Vec::new(),
-            tokens: Vec::new(),
-            errors: Vec::new(),
-        });
+        return Ok(Inventory::empty(None, Vec::new()));
     }
 
     // Round 2: the directories' other pages (only past `per_page` owners),
@@ -537,30 +547,27 @@ pub(crate) fn run(client: &Client, job: &AllTokens) -> Result<Inventory> {
         r
     });
 
-    assemble(errors, me_name, me_tokens, others, read)
+    assemble(errors, (me_id, me_name), me_tokens, others, read)
 }
 
-/// The inventory, in order: the directories' errors, then the user, the
-/// applications and the instances.
+/// The inventory, in order: the directories' errors, then the user (with
+/// the ID and name `GET /me` gave), the applications and the instances.
 fn assemble(
     errors: Vec<(&'static str, Error)>,
-    me_name: Option<String>,
+    (user_id, me_name): (Option<String>, Option<String>),
     me_tokens: Option<Result<Vec<ApiToken>>>,
     others: Vec<(Owner, String)>,
     read: Vec<Result<Vec<ApiToken>>>,
 ) -> Result<Inventory> {
-    let mut inventory = Inventory {
-        owners: Vec::new(),
-        tokens: Vec::new(),
-        errors: errors
-            .into_iter()
-            .map(|(what, error)| OwnerError {
-                owner: None,
-                what: what.to_owned(),
-                error,
-            })
-            .collect(),
-    };
+    let errors = errors
+        .into_iter()
+        .map(|(what, error)| OwnerError {
+            owner: None,
+            what: what.to_owned(),
+            error,
+        })
+        .collect();
+    let mut inventory = Inventory::empty(user_id, errors);
     match me_tokens {
         None => {}
         Some(Ok(tokens)) => inventory.add(Owner::Me, me_name, tokens),
@@ -599,6 +606,15 @@ fn owner_id(owner: &Owner) -> &str {
 }
 
 impl Inventory {
+    fn empty(user_id: Option<String>, errors: Vec<OwnerError>) -> Inventory {
+        Inventory {
+            owners: Vec::new(),
+            tokens: Vec::new(),
+            errors,
+            user_id,
+        }
+    }
+
     fn add(&mut self, owner: Owner, name: Option<String>, tokens: Vec<ApiToken>) {
         let token_count = tokens.len();
         self.tokens

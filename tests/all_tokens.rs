@@ -53,6 +53,7 @@ fn every_token_of_43_owners_with_its_owner() {
     let owners: Vec<Owner> = inventory.owners.iter().map(|o| o.owner.clone()).collect();
     assert_eq!(owners, expected);
     assert_eq!(inventory.owners[0].name.as_deref(), Some("Fake User"));
+
     assert_eq!(inventory.owners[1].name.as_deref(), Some("app 00"));
     assert_eq!(inventory.owners[42].name.as_deref(), Some("instance b"));
     assert!(inventory.owners.iter().all(|o| o.token_count == 5));
@@ -91,6 +92,9 @@ fn every_token_of_43_owners_with_its_owner() {
     let seen = seen.lock().unwrap();
     let last = seen.iter().max_by_key(|p| p.owners_done).unwrap();
     assert_eq!((last.owners_done, last.owners_total), (43, 43));
+    // The user's ID, which `Owner::Me` does not carry, from GET /me.
+    let me = client.send(losant_rest::me::GetMe::new()).unwrap();
+    assert_eq!(inventory.user_id.as_deref(), Some(me.id.as_str()));
 }
 
 #[test]
@@ -151,6 +155,7 @@ fn a_directory_that_fails_is_reported_and_the_rest_is_read() {
     // Without /me, the user's tokens are still read, without a name.
     assert_eq!(inventory.owners[0].owner, Owner::Me);
     assert_eq!(inventory.owners[0].name, None);
+    assert_eq!(inventory.user_id, None);
     assert_eq!(inventory.owners[1].owner, Owner::application(&apps[0]));
 }
 

@@ -249,6 +249,17 @@ fn every_finding_reaches_the_document_as_the_vocabulary_defines_it() {
         (&off["ownerType"], &off["ownerId"], &off["ownerName"]),
         (&json!("instance"), &json!(instance), &json!("Plant"))
     );
+    // The user's ID is GET /me's, on the user's tokens (the fake's stored
+    // tokens have no ownerId here) and on the user's owner entry.
+    let me = losant_rest::Client::builder()
+        .access_token(fake.access_token())
+        .base_url(fake.url())
+        .build()
+        .unwrap()
+        .send(losant_rest::me::GetMe::new())
+        .unwrap();
+    assert_eq!(never["ownerId"], json!(me.id), "{never:#}");
+    assert_eq!(doc["owners"][0]["ownerId"], json!(me.id), "{doc:#}");
     let owners: Vec<(&Value, &Value, &Value)> = doc["owners"]
         .as_array()
         .expect("owners")

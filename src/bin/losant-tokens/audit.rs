@@ -408,11 +408,12 @@ fn from_inventory(
 ) -> Report {
     use losant_rest::tokens::Owner;
 
+    // The user's ID is GET /me's: `Owner::Me` does not carry it.
     let owner_parts = |owner: &Owner| -> (String, Option<String>) {
         match owner {
             Owner::Application(id) => ("application".into(), Some(id.clone())),
             Owner::Instance(id) => ("instance".into(), Some(id.clone())),
-            _ => ("user".into(), None),
+            _ => ("user".into(), inventory.user_id.clone()),
         }
     };
     let tokens = inventory
