@@ -495,3 +495,24 @@ fn a_private_ca_is_trusted_by_the_audit_too() {
     out.assert_ok();
     assert_eq!(out.stdout.lines().count(), 8, "{out:#?}");
 }
+
+#[test]
+fn a_name_cannot_reorder_the_table() {
+    let fake = FakeLosant::start();
+    let app = fake.add_application("plant\u{202E}nimda");
+    // Shown as is, `evil\u{202E}evitca` reads "evilactive" on a terminal.
+    let name = "evil\u{202E}evitca";
+    fake.insert_for(
+        &Owner::application(&app),
+        json!({"name": name, "status": "active", "scope": ["all.Application.read"],
+        "expirationDate": iso_in(100)}),
+    );
+    let out = run(&fake, &["audit"]);
+    out.assert_ok();
+    assert!(!out.stdout.contains('\u{202E}'), "{out:#?}");
+    assert!(out.stdout.contains("evil\\u{202e}evitca"), "{out:#?}");
+    assert!(out.stdout.contains("plant\\u{202e}nimda"), "{out:#?}");
+    // The JSON is data: the name as it is.
+    let doc = json_of(&run(&fake, &["audit", "--json"]));
+    assert_eq!(doc["tokens"][0]["name"], name);
+}
