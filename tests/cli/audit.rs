@@ -516,3 +516,25 @@ fn a_name_cannot_reorder_the_table() {
     let doc = json_of(&run(&fake, &["audit", "--json"]));
     assert_eq!(doc["tokens"][0]["name"], name);
 }
+
+#[test]
+fn progress_shows_when_stderr_is_a_terminal() {
+    // util-linux `script` runs the audit on a pseudo-terminal.
+    let script = std::path::Path::new("/usr/bin/script");
+    if !script.exists() {
+        eprintln!("skipped: no /usr/bin/script to make a terminal with");
+        return;
+    }
+    let fake = FakeLosant::start();
+    estate(&fake);
+    let program = env!("CARGO_BIN_EXE_losant-tokens");
+    let mut cmd = common::clean_command(script, Some(&fake));
+    cmd.args(["-qefc", &format!("'{program}' audit"), "/dev/null"])
+        .stdin(std::process::Stdio::null());
+    let out = output(cmd);
+    assert_eq!(out.code, Some(0), "{out:#?}");
+    // The terminal shows stdout and stderr together: the progress, ended
+    // by a line break, then the table.
+    assert!(out.stdout.contains("audit: 3/3 owners read"), "{out:#?}");
+    assert!(out.stdout.contains("OWNER "), "{out:#?}");
+}
