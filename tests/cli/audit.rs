@@ -473,6 +473,8 @@ fn no_secret_shows_in_any_output_of_the_audit() {
     assert!(!out.stderr.contains("a-wrong-secret-token"), "{out:#?}");
 }
 
+/// It needs the rustls feature, as auth.rs's test of the other commands.
+#[cfg(feature = "rustls")]
 #[test]
 fn a_private_ca_is_trusted_by_the_audit_too() {
     let fake = FakeLosant::builder()
