@@ -540,3 +540,39 @@ fn progress_shows_when_stderr_is_a_terminal() {
     assert!(out.stdout.contains("audit: 3/3 owners read"), "{out:#?}");
     assert!(out.stdout.contains("OWNER "), "{out:#?}");
 }
+
+#[test]
+fn a_reader_that_goes_away_does_not_hide_the_verdict() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let fake = FakeLosant::start();
+    // About 2,000 lines: far more than a pipe buffer holds. Every seeded
+    // token has the scope `all.User`, so --fail-on broad-scope fails.
+    fake.seed(2000);
+    let audit = |args: &[&str]| {
+        let mut child = command(Some(&fake), args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn losant-tokens");
+        let mut stdout = child.stdout.take().expect("piped stdout");
+        let mut first = [0u8; 64];
+        stdout.read_exact(&mut first).expect("the first bytes");
+        drop(stdout); // as `head` does once it has its lines
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .expect("piped stderr")
+            .read_to_string(&mut stderr)
+            .expect("stderr");
+        (child.wait().expect("wait").code(), stderr)
+    };
+    let (code, stderr) = audit(&["audit", "--fail-on", "broad-scope"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("2000 token(s) are broad-scope"), "{stderr}");
+    // Without a verdict, a closed pipe ends quietly, as `list | head` does.
+    let (code, stderr) = audit(&["audit", "--csv"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stderr, "");
+}

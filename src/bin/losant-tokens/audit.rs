@@ -380,20 +380,27 @@ pub fn run(ctx: &crate::commands::Ctx, args: &AuditArgs) -> Result<(), crate::re
             clean(&e.error)
         ));
     }
-    if ctx.json {
-        print_json(&to_json(&report))?;
+    let written = if ctx.json {
+        print_json(&to_json(&report))
     } else {
         let mut out = io::BufWriter::new(io::stdout().lock());
         if args.csv {
-            write_csv(&mut out, &report)?;
+            write_csv(&mut out, &report)
         } else {
-            write_table(&mut out, &report)?;
+            write_table(&mut out, &report)
         }
-        out.flush()?;
-    }
-    match verdict(&report, &args.fail_on) {
-        None => Ok(()),
-        Some(reason) => Err(Failure::Partial {
+        .and_then(|()| out.flush())
+    };
+    match (written, verdict(&report, &args.fail_on)) {
+        (Ok(()), None) => Ok(()),
+        // A reader that went away (`audit --fail-on expired | head`) has
+        // what it wanted, but the verdict stands: CI must still see it.
+        (Err(e), Some(reason)) if e.kind() == io::ErrorKind::BrokenPipe => Err(Failure::Partial {
+            error: reason,
+            state: "the audit's output was cut short by its reader".into(),
+        }),
+        (Err(e), _) => Err(Failure::Output(e)),
+        (Ok(()), Some(reason)) => Err(Failure::Partial {
             error: reason,
             state: "the audit above covers every owner that could be read".into(),
         }),
