@@ -237,7 +237,7 @@ fn audit(client: &Client) -> Result<()> {
     let broad = count(&|t| {
         t.scope.iter().any(|s| {
             s.strip_prefix("all.")
-                .is_some_and(|rest| !rest.contains('.'))
+                .is_some_and(|rest| !rest.is_empty() && !rest.contains('.'))
         })
     });
     let inactive = count(&|t| t.status == Some(TokenStatus::Inactive));

@@ -1,5 +1,5 @@
 //! `GET /instances`: the instances the access token can reach, the
-//! first directory on the way to every application's tokens.
+//! directory on the way to every instance's tokens.
 //!
 //! ```
 //! use losant_rest::instances::{InstanceSortField, ListInstances};

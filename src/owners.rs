@@ -186,6 +186,9 @@ pub struct Inventory {
     /// What could not be read: a directory, or an owner's tokens (then none
     /// of that owner's tokens are in `tokens`).
     pub errors: Vec<OwnerError>,
+    /// The signed-in user's ID, from `GET /me`, which [`Owner::Me`] does not
+    /// carry; `None` when the user was not read or `GET /me` failed.
+    pub user_id: Option<String>,
 }
 
 /// One owner whose tokens were read.
@@ -277,7 +280,8 @@ enum First {
 }
 
 enum FirstAnswer {
-    Me(Result<Option<String>>),
+    /// The user's name and ID.
+    Me(Result<(Option<String>, String)>),
     MeTokens(Result<Vec<ApiToken>>),
     Applications(Result<DirectoryPage>),
     Instances(Result<DirectoryPage>),
@@ -300,12 +304,16 @@ where
     let n = owners.len() as u64;
     let per_page = server_per_page.map_or(n, u64::from).max(1);
     let (more, unknown_rest) = match total {
+        // A total that asks for more pages than any directory has (a
+        // server's mistake: a page size of 1 and a huge count, say) is not
+        // planned from, which would hold a page number per page in memory
+        // at once: those pages are read one by one, up to a short one.
+        Some(total) if total > n && n > 0 && total.div_ceil(per_page) > MAX_PLANNED_PAGES => {
+            (Vec::new(), true)
+        }
         Some(total) if total > n && n > 0 => {
-            let pages = total.div_ceil(per_page).min(u64::from(u32::MAX));
-            (
-                (1..u32::try_from(pages).unwrap_or(u32::MAX)).collect(),
-                false,
-            )
+            let pages = u32::try_from(total.div_ceil(per_page)).unwrap_or(u32::MAX);
+            ((1..pages).collect(), false)
         }
         Some(_) => (Vec::new(), false),
         None => (Vec::new(), n > 0 && n >= per_page),
@@ -316,6 +324,10 @@ where
         unknown_rest,
     })
 }
+
+/// The most pages of a directory planned from its total and read at once:
+/// 10 million applications at the default 1000 a page.
+const MAX_PLANNED_PAGES: u64 = 10_000;
 
 /// Every owner of a directory: the first page's, then the rest at once.
 fn rest_of<D: Directory>(
@@ -335,7 +347,8 @@ where
         owners.extend(page?.0);
     }
     if first.unknown_rest {
-        // No total to plan with: page by page until a short or empty page.
+        // No total to plan with (or one too large to believe): page by
+        // page until a short or empty page.
         let mut page = 1;
         loop {
             let (items, _, per_page) = D::owners(client.send(request.at_page(page))?);
@@ -367,6 +380,7 @@ fn tokens_of(client: &Client, job: &AllTokens, owner: &Owner) -> Result<Vec<ApiT
 
 /// What the first round found, sorted out of its answers.
 struct FirstRound {
+    me_id: Option<String>,
     me_name: Option<String>,
     me_tokens: Option<Result<Vec<ApiToken>>>,
     app_page: Option<DirectoryPage>,
@@ -380,10 +394,17 @@ impl FirstRound {
     fn sort(answers: Vec<FirstAnswer>) -> Result<FirstRound> {
         let mut errors: Vec<(&'static str, Error)> = Vec::new();
         let mut any_ok = false;
-        let (mut me_name, mut me_tokens, mut app_page, mut inst_page) = (None, None, None, None);
+        let (mut me_id, mut me_name, mut me_tokens) = (None, None, None);
+        let (mut app_page, mut inst_page) = (None, None);
         for answer in answers {
             let (result, what): (Result<()>, &'static str) = match answer {
-                FirstAnswer::Me(r) => (r.map(|name| me_name = name), "GET /me"),
+                FirstAnswer::Me(r) => (
+                    r.map(|(name, id)| {
+                        me_id = Some(id).filter(|id| !id.is_empty());
+                        me_name = name;
+                    }),
+                    "GET /me",
+                ),
                 FirstAnswer::MeTokens(r) => {
                     // The user's own tokens: an owner, reported as one.
                     match r {
@@ -408,6 +429,7 @@ impl FirstRound {
             }
         }
         Ok(FirstRound {
+            me_id,
             me_name,
             me_tokens,
             app_page,
@@ -462,7 +484,7 @@ pub(crate) fn run(client: &Client, job: &AllTokens) -> Result<Inventory> {
         First::Me => FirstAnswer::Me(
             client
                 .send(GetMe::new().links(false).embedded(false))
-                .map(|me| me.display_name()),
+                .map(|me| (me.display_name(), me.id)),
         ),
         First::MeTokens => {
             let r = tokens_of(client, job, &Owner::Me);
@@ -474,6 +496,7 @@ pub(crate) fn run(client: &Client, job: &AllTokens) -> Result<Inventory> {
     });
 
     let FirstRound {
+        me_id,
         me_name,
         me_tokens,
         app_page,
@@ -489,11 +512,7 @@ pub(crate) fn run(client: &Client, job: &AllTokens) -> Result<Inventory> {
         if let Some((_, e)) = errors.into_iter().next() {
             return Err(e);
         }
-        return Ok(Inventory {
-            owners: Vec::new(),
-            tokens: Vec::new(),
-            errors: Vec::new(),
-        });
+        return Ok(Inventory::empty(None, Vec::new()));
     }
 
     // Round 2: the directories' other pages (only past `per_page` owners),
@@ -528,30 +547,27 @@ pub(crate) fn run(client: &Client, job: &AllTokens) -> Result<Inventory> {
         r
     });
 
-    assemble(errors, me_name, me_tokens, others, read)
+    assemble(errors, (me_id, me_name), me_tokens, others, read)
 }
 
-/// The inventory, in order: the directories' errors, then the user, the
-/// applications and the instances.
+/// The inventory, in order: the directories' errors, then the user (with
+/// the ID and name `GET /me` gave), the applications and the instances.
 fn assemble(
     errors: Vec<(&'static str, Error)>,
-    me_name: Option<String>,
+    (user_id, me_name): (Option<String>, Option<String>),
     me_tokens: Option<Result<Vec<ApiToken>>>,
     others: Vec<(Owner, String)>,
     read: Vec<Result<Vec<ApiToken>>>,
 ) -> Result<Inventory> {
-    let mut inventory = Inventory {
-        owners: Vec::new(),
-        tokens: Vec::new(),
-        errors: errors
-            .into_iter()
-            .map(|(what, error)| OwnerError {
-                owner: None,
-                what: what.to_owned(),
-                error,
-            })
-            .collect(),
-    };
+    let errors = errors
+        .into_iter()
+        .map(|(what, error)| OwnerError {
+            owner: None,
+            what: what.to_owned(),
+            error,
+        })
+        .collect();
+    let mut inventory = Inventory::empty(user_id, errors);
     match me_tokens {
         None => {}
         Some(Ok(tokens)) => inventory.add(Owner::Me, me_name, tokens),
@@ -590,6 +606,15 @@ fn owner_id(owner: &Owner) -> &str {
 }
 
 impl Inventory {
+    fn empty(user_id: Option<String>, errors: Vec<OwnerError>) -> Inventory {
+        Inventory {
+            owners: Vec::new(),
+            tokens: Vec::new(),
+            errors,
+            user_id,
+        }
+    }
+
     fn add(&mut self, owner: Owner, name: Option<String>, tokens: Vec<ApiToken>) {
         let token_count = tokens.len();
         self.tokens

@@ -32,6 +32,12 @@ const RAW_PATH: &AsciiSet = &CONTROLS
 /// retried on 429, 502, 503, 504 and dropped connections; `POST` and `PATCH`
 /// are never sent twice once they may have reached the server.
 ///
+/// The answer is the server's JSON as it is, with nothing hidden: the
+/// answer to a `POST` that creates a token holds its secret under `token` in
+/// plain text, and a `{:?}` of it prints the secret. Treat such a value as a
+/// secret, or send [`CreateToken`](crate::tokens::CreateToken), whose
+/// answer keeps the secret in a [`SecretToken`](crate::schema::SecretToken).
+///
 /// ```
 /// use losant_rest::request::{Method, RawRequest};
 ///

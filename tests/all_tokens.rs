@@ -53,6 +53,7 @@ fn every_token_of_43_owners_with_its_owner() {
     let owners: Vec<Owner> = inventory.owners.iter().map(|o| o.owner.clone()).collect();
     assert_eq!(owners, expected);
     assert_eq!(inventory.owners[0].name.as_deref(), Some("Fake User"));
+
     assert_eq!(inventory.owners[1].name.as_deref(), Some("app 00"));
     assert_eq!(inventory.owners[42].name.as_deref(), Some("instance b"));
     assert!(inventory.owners.iter().all(|o| o.token_count == 5));
@@ -91,6 +92,9 @@ fn every_token_of_43_owners_with_its_owner() {
     let seen = seen.lock().unwrap();
     let last = seen.iter().max_by_key(|p| p.owners_done).unwrap();
     assert_eq!((last.owners_done, last.owners_total), (43, 43));
+    // The user's ID, which `Owner::Me` does not carry, from GET /me.
+    let me = client.send(losant_rest::me::GetMe::new()).unwrap();
+    assert_eq!(inventory.user_id.as_deref(), Some(me.id.as_str()));
 }
 
 #[test]
@@ -151,6 +155,7 @@ fn a_directory_that_fails_is_reported_and_the_rest_is_read() {
     // Without /me, the user's tokens are still read, without a name.
     assert_eq!(inventory.owners[0].owner, Owner::Me);
     assert_eq!(inventory.owners[0].name, None);
+    assert_eq!(inventory.user_id, None);
     assert_eq!(inventory.owners[1].owner, Owner::application(&apps[0]));
 }
 
@@ -269,4 +274,32 @@ fn slow_owners_are_read_eight_at_a_time() {
     // (0.5 s). The bound is generous both ways.
     assert!(took < Duration::from_millis(2500), "{took:?}");
     assert!(fake.connection_count() <= 8);
+}
+
+#[test]
+fn a_directory_total_too_large_to_believe_is_read_page_by_page() {
+    let fake = FakeLosant::start();
+    let client = client_for(&fake);
+    let app = fake.add_application("only");
+    fake.seed_for(&Owner::application(&app), 2);
+    // A first page that claims 10^15 applications, one a page. Planning a
+    // page number for each of them would need gigabytes; the rest of the
+    // directory is read page by page instead, up to the fake's empty page 1.
+    let lie = format!(
+        r#"{{"items":[{{"id":"{app}","name":"only"}}],"count":1,
+            "totalCount":1000000000000000,"perPage":1,"page":0}}"#
+    );
+    fake.fail_matching("GET", "/applications", 1, Fault::status(200).with_body(lie));
+    let job = AllTokens::new().me(false).instances(false);
+    let inventory = client.all_tokens(&job).unwrap();
+    assert!(inventory.errors.is_empty(), "{:?}", inventory.errors);
+    assert_eq!(inventory.owners.len(), 1);
+    assert_eq!(inventory.tokens.len(), 2);
+    let pages: Vec<Option<String>> = fake
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/applications")
+        .map(|r| r.query_param("page"))
+        .collect();
+    assert_eq!(pages, [Some("0".into()), Some("1".into())]);
 }

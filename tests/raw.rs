@@ -170,3 +170,36 @@ fn errors_are_typed() {
     let sent = fake.requests().pop().unwrap();
     assert_eq!(sent.path, "/applications/a%20b/%C3%A9%2F/tokens");
 }
+
+#[test]
+fn odd_paths_get_an_answer_or_a_typed_error_never_a_panic() {
+    let fake = FakeLosant::start();
+    let client = client_for(&fake);
+    for path in [
+        "/",
+        "//",
+        "/%",
+        "/%zz/%",
+        "/a\u{0}b",
+        "/a\u{7f}\r\nHost: evil",
+        "/ü/東京/☕",
+        "/me/../me",
+        "/\\me",
+    ] {
+        match client.send(RawRequest::new(Method::Get, path)) {
+            Ok(_) => {}
+            Err(e) => assert!(
+                e.status().is_some() || e.is_invalid_request(),
+                "{path:?}: {e:?}"
+            ),
+        }
+    }
+    // Whatever went out stayed one request line: no header was smuggled.
+    for sent in fake.requests() {
+        assert!(
+            sent.header("host").is_none_or(|h| !h.contains("evil")),
+            "{sent:?}"
+        );
+        assert!(!sent.path.contains(['\r', '\n', ' ']), "{sent:?}");
+    }
+}

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::routes::glob_match;
+use super::routes::{ListQuery, glob_match, validation};
 use super::server::{Request, Response, error, form_pairs, json_response};
 use super::store::{Listed, Owner, USER_ID};
 use super::{Shared, lock};
@@ -48,10 +48,6 @@ impl Directory {
             _ => &["name", "id", "creationDate", "lastUpdated"],
         }
     }
-}
-
-fn validation(message: &str) -> Response {
-    error(400, "Validation", message)
 }
 
 /// Answers a directory request, after auth and version checks.
@@ -172,45 +168,14 @@ fn list(
     query: &[(String, String)],
     links: bool,
 ) -> Result<Response, Response> {
-    let param = |name: &str| {
-        query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim())
-            .filter(|v| !v.is_empty())
-    };
-    let fields = dir.sort_fields();
-    let sort_field = param("sortField").unwrap_or("name");
-    if !fields.contains(&sort_field) {
-        return Err(validation(&format!(
-            "sortField must be one of {}",
-            fields.join(", ")
-        )));
-    }
-    let desc = match param("sortDirection")
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        None | Some("asc") => false,
-        Some("desc") => true,
-        Some(_) => return Err(validation("sortDirection must be one of asc, desc")),
-    };
-    let number = |name: &str, default: u64| match param(name) {
-        None => Ok(default),
-        Some(v) => v
-            .parse::<u64>()
-            .map_err(|_| validation(&format!("{name} must be a non-negative integer"))),
-    };
-    let page = number("page", 0)?;
-    let per_page = number("perPage", 100)?;
-    if per_page == 0 {
-        return Err(validation("perPage must be at least 1"));
-    }
-    let filter_field = param("filterField");
-    if filter_field.is_some_and(|f| f != "name") {
-        return Err(validation("filterField must be one of name"));
-    }
-    let filter = filter_field.and(param("filter"));
+    let ListQuery {
+        sort_field,
+        desc,
+        page,
+        per_page,
+        filter,
+    } = ListQuery::parse(query, dir.sort_fields(), &["name"])?;
+    let filter = filter.map(|(_, glob)| glob);
     let org = if dir == Directory::Applications {
         org_filter(query)?
     } else {

@@ -48,8 +48,78 @@ pub(super) fn process(shared: &Shared, req: &Request) -> Response {
     }
 }
 
-fn validation(message: &str) -> Response {
+pub(super) fn validation(message: &str) -> Response {
     error(400, "Validation", message)
+}
+
+/// The parameters of a list (the tokens', or a directory's), checked as
+/// Losant checks them.
+pub(super) struct ListQuery<'q> {
+    pub(super) sort_field: &'q str,
+    pub(super) desc: bool,
+    pub(super) page: u64,
+    pub(super) per_page: u64,
+    /// The field and the glob. Like Losant, a filter without a field (or a
+    /// field without a filter) filters nothing.
+    pub(super) filter: Option<(&'q str, &'q str)>,
+}
+
+impl<'q> ListQuery<'q> {
+    pub(super) fn parse(
+        query: &'q [(String, String)],
+        sort_fields: &[&str],
+        filter_fields: &[&str],
+    ) -> Result<ListQuery<'q>, Response> {
+        let param = |name: &str| {
+            query
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.trim())
+                .filter(|v| !v.is_empty())
+        };
+        let sort_field = param("sortField").unwrap_or("name");
+        if !sort_fields.contains(&sort_field) {
+            return Err(validation(&format!(
+                "sortField must be one of {}",
+                sort_fields.join(", ")
+            )));
+        }
+        let desc = match param("sortDirection")
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None | Some("asc") => false,
+            Some("desc") => true,
+            Some(_) => return Err(validation("sortDirection must be one of asc, desc")),
+        };
+        let number = |name: &str, default: u64| match param(name) {
+            None => Ok(default),
+            Some(v) => v
+                .parse::<u64>()
+                .map_err(|_| validation(&format!("{name} must be a non-negative integer"))),
+        };
+        let page = number("page", 0)?;
+        // Losant documents no maximum; a page of nothing cannot be walked.
+        let per_page = number("perPage", 100)?;
+        if per_page == 0 {
+            return Err(validation("perPage must be at least 1"));
+        }
+        let filter_field = param("filterField");
+        if filter_field.is_some_and(|f| !filter_fields.contains(&f)) {
+            return Err(validation(&format!(
+                "filterField must be one of {}",
+                filter_fields.join(", ")
+            )));
+        }
+        let filter = filter_field.zip(param("filter"));
+        Ok(ListQuery {
+            sort_field,
+            desc,
+            page,
+            per_page,
+            filter,
+        })
+    }
 }
 
 fn method_not_allowed(allow: &str) -> Response {
@@ -310,51 +380,13 @@ fn list(
     query: &[(String, String)],
     links: bool,
 ) -> Result<Response, Response> {
-    let param = |name: &str| {
-        query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim())
-            .filter(|v| !v.is_empty())
-    };
-    let sort_field = param("sortField").unwrap_or("name");
-    if !SORT_FIELDS.contains(&sort_field) {
-        return Err(validation(&format!(
-            "sortField must be one of {}",
-            SORT_FIELDS.join(", ")
-        )));
-    }
-    let desc = match param("sortDirection")
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        None | Some("asc") => false,
-        Some("desc") => true,
-        Some(_) => return Err(validation("sortDirection must be one of asc, desc")),
-    };
-    let number = |name: &str, default: u64| match param(name) {
-        None => Ok(default),
-        Some(v) => v
-            .parse::<u64>()
-            .map_err(|_| validation(&format!("{name} must be a non-negative integer"))),
-    };
-    let page = number("page", 0)?;
-    // Losant documents no maximum; a page of nothing cannot be walked.
-    let per_page = number("perPage", 100)?;
-    if per_page == 0 {
-        return Err(validation("perPage must be at least 1"));
-    }
-    let filter_field = param("filterField");
-    if let Some(f) = filter_field {
-        if f != "name" && f != "status" {
-            return Err(validation("filterField must be one of name, status"));
-        }
-    }
-    // Like Losant, a filter without a field (or a field without a filter) filters nothing.
-    let filter = match (filter_field, param("filter")) {
-        (Some(f), Some(pattern)) => Some((f, pattern)),
-        _ => None,
-    };
+    let ListQuery {
+        sort_field,
+        desc,
+        page,
+        per_page,
+        filter,
+    } = ListQuery::parse(query, SORT_FIELDS, &["name", "status"])?;
     let store = lock(&shared.store);
     let key = |t: &Map<String, Value>, field: &str| match t.get(field) {
         None | Some(Value::Null) => None,

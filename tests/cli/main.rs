@@ -10,7 +10,7 @@
 //! - owners.rs: every command for an application and an instance
 //! - json.rs: --json of every command, and its key order
 //! - auth.rs: --token-file, LOSANT_API_TOKEN_FILE, 401s, --ca-file
-//! - audit.rs: audit of every owner (gated until the library has owners)
+//! - audit.rs: audit of every owner: findings, outputs, errors, concurrency, CAs
 #![allow(dead_code)]
 
 use std::process::Command;

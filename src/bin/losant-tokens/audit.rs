@@ -11,7 +11,8 @@ use std::time::{Duration, SystemTime};
 use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
 
-use crate::date;
+use losant_rest::schema::{ApiToken, TokenStatus};
+
 use crate::report::{clean, write_aligned};
 
 pub const HELP: &str = "\
@@ -120,29 +121,35 @@ pub struct Report {
     pub errors: Vec<ErrorRow>,
 }
 
-/// The findings of a token, in the vocabulary's order.
-pub fn findings(
-    expiration_date: Option<&str>,
-    status: Option<&str>,
-    scope: &[String],
-    now: SystemTime,
-    window: Duration,
-) -> Vec<Finding> {
+/// The findings of a token, in the vocabulary's order. The dates are read
+/// with the library's own helpers (`ApiToken::is_expired_at`,
+/// `ApiToken::expires_within`); a token whose `expirationDate` cannot be
+/// read has no expiry finding (see [`unreadable_expiry`]).
+pub fn findings(token: &ApiToken, now: SystemTime, window: Duration) -> Vec<Finding> {
     let mut out = Vec::new();
-    match expiration_date.map(|text| (text, date::parse(text))) {
-        None => out.push(Finding::NeverExpires),
-        Some((_, Some(at))) if at <= now => out.push(Finding::Expired),
-        Some((_, Some(at))) if at <= now + window => out.push(Finding::ExpiresSoon),
-        // A later date, or one that cannot be read: nothing to say about it.
-        Some(_) => {}
+    if token.expiration_date.is_none() {
+        out.push(Finding::NeverExpires);
+    } else if token.is_expired_at(now) {
+        out.push(Finding::Expired);
+    } else if token.expires_within(window, now) {
+        out.push(Finding::ExpiresSoon);
     }
-    if scope.iter().any(|s| is_broad(s)) {
+    if token.scope.iter().any(|s| is_broad(s)) {
         out.push(Finding::BroadScope);
     }
-    if status == Some("inactive") {
+    if token.status == Some(TokenStatus::Inactive) {
         out.push(Finding::Inactive);
     }
     out
+}
+
+/// The `expirationDate` of a token that has one the audit cannot read, so
+/// that it can say so rather than pass over it in silence.
+pub fn unreadable_expiry(token: &ApiToken) -> Option<&str> {
+    token
+        .expiration_date
+        .as_deref()
+        .filter(|_| token.expires_at().is_none())
 }
 
 /// `all.Application`, `all.User`, `all.Organization`: `all.` and one more
@@ -347,12 +354,25 @@ pub fn run(ctx: &crate::commands::Ctx, args: &AuditArgs) -> Result<(), crate::re
             );
         });
     }
-    let inventory = ctx.client.all_tokens(&job)?;
+    let inventory = ctx.client.all_tokens(&job);
     if progress {
+        // Ends the progress line, also before an error is printed.
         let _ = writeln!(io::stderr().lock());
     }
+    let inventory = inventory?;
     let window = Duration::from_secs(u64::from(args.expiring_within) * 86_400);
     let report = from_inventory(&inventory, SystemTime::now(), window);
+    for owned in &inventory.tokens {
+        if let Some(text) = unreadable_expiry(&owned.token) {
+            note(&format!(
+                "note: token {} ({}): cannot read its expirationDate {}, so it has no \
+                 expiry finding",
+                clean(&owned.token.id),
+                clean(&owned.token.name),
+                clean(text)
+            ));
+        }
+    }
     for e in &report.errors {
         note(&format!(
             "note: cannot read {}: {}",
@@ -360,20 +380,27 @@ pub fn run(ctx: &crate::commands::Ctx, args: &AuditArgs) -> Result<(), crate::re
             clean(&e.error)
         ));
     }
-    if ctx.json {
-        print_json(&to_json(&report))?;
+    let written = if ctx.json {
+        print_json(&to_json(&report))
     } else {
         let mut out = io::BufWriter::new(io::stdout().lock());
         if args.csv {
-            write_csv(&mut out, &report)?;
+            write_csv(&mut out, &report)
         } else {
-            write_table(&mut out, &report)?;
+            write_table(&mut out, &report)
         }
-        out.flush()?;
-    }
-    match verdict(&report, &args.fail_on) {
-        None => Ok(()),
-        Some(reason) => Err(Failure::Partial {
+        .and_then(|()| out.flush())
+    };
+    match (written, verdict(&report, &args.fail_on)) {
+        (Ok(()), None) => Ok(()),
+        // A reader that went away (`audit --fail-on expired | head`) has
+        // what it wanted, but the verdict stands: CI must still see it.
+        (Err(e), Some(reason)) if e.kind() == io::ErrorKind::BrokenPipe => Err(Failure::Partial {
+            error: reason,
+            state: "the audit's output was cut short by its reader".into(),
+        }),
+        (Err(e), _) => Err(Failure::Output(e)),
+        (Ok(()), Some(reason)) => Err(Failure::Partial {
             error: reason,
             state: "the audit above covers every owner that could be read".into(),
         }),
@@ -388,11 +415,12 @@ fn from_inventory(
 ) -> Report {
     use losant_rest::tokens::Owner;
 
+    // The user's ID is GET /me's: `Owner::Me` does not carry it.
     let owner_parts = |owner: &Owner| -> (String, Option<String>) {
         match owner {
             Owner::Application(id) => ("application".into(), Some(id.clone())),
             Owner::Instance(id) => ("instance".into(), Some(id.clone())),
-            _ => ("user".into(), None),
+            _ => ("user".into(), inventory.user_id.clone()),
         }
     };
     let tokens = inventory
@@ -408,13 +436,7 @@ fn from_inventory(
                 owner_type,
                 owner_id: owner_id.or_else(|| t.owner_id.clone()),
                 owner_name: owned.owner_name.clone(),
-                findings: findings(
-                    t.expiration_date.as_deref(),
-                    status.as_deref(),
-                    &t.scope,
-                    now,
-                    window,
-                ),
+                findings: findings(t, now, window),
                 status,
                 scope: t.scope.clone(),
                 expiration_date: t.expiration_date.clone(),
@@ -468,7 +490,7 @@ mod tests {
     const DAY: Duration = Duration::from_secs(86_400);
 
     fn at(text: &str) -> SystemTime {
-        date::parse(text).expect(text)
+        crate::date::parse(text).expect(text)
     }
 
     fn scopes(list: &[&str]) -> Vec<String> {
@@ -480,8 +502,14 @@ mod tests {
         let now = at("2030-01-01T00:00:00Z");
         let window = 30 * DAY;
         let read = scopes(&["all.User.read"]);
-        let f =
-            |exp: Option<&str>, status, scope: &[String]| findings(exp, status, scope, now, window);
+        let f = |exp: Option<&str>, status: Option<&str>, scope: &[String]| {
+            let token: ApiToken = serde_json::from_value(json!({
+                "id": "5a0000000000000000000001", "name": "t",
+                "expirationDate": exp, "status": status, "scope": scope,
+            }))
+            .unwrap();
+            findings(&token, now, window)
+        };
         assert_eq!(f(None, Some("active"), &read), [Finding::NeverExpires]);
         assert_eq!(
             f(Some("2029-12-31T23:59:59Z"), Some("active"), &read),
@@ -505,6 +533,16 @@ mod tests {
                 Finding::Inactive
             ]
         );
+    }
+
+    #[test]
+    fn an_unreadable_expiry_is_named() {
+        let mut token = ApiToken::default();
+        assert_eq!(unreadable_expiry(&token), None);
+        token.expiration_date = Some("2030-01-01T00:00:00.000Z".into());
+        assert_eq!(unreadable_expiry(&token), None);
+        token.expiration_date = Some("someday".into());
+        assert_eq!(unreadable_expiry(&token), Some("someday"));
     }
 
     #[test]

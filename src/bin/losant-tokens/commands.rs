@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::time::{Duration, SystemTime};
 
 use losant_rest::Client;
-use losant_rest::schema::{ApiToken, ApiTokenPatch, ApiTokenPost, FilterField, TokenStatus};
+use losant_rest::schema::{ApiTokenPatch, ApiTokenPost, FilterField, TokenStatus};
 use losant_rest::tokens::{
     CreateToken, DeleteToken, GetToken, ListTokens, Owner, SortDirection, UpdateToken,
 };
@@ -101,9 +101,9 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<(), Failure> {
         (None, None) => {}
     }
     let now = SystemTime::now();
-    let horizon = args
+    let window = args
         .expiring_within
-        .map(|days| now + Duration::from_secs(u64::from(days) * SECONDS_PER_DAY));
+        .map(|days| Duration::from_secs(u64::from(days) * SECONDS_PER_DAY));
     let mut tokens = Vec::new();
     for token in ctx.client.paginate(request) {
         let token = token?;
@@ -113,7 +113,7 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<(), Failure> {
         if !status_ok {
             continue;
         }
-        let Some(horizon) = horizon else {
+        let Some(window) = window else {
             tokens.push(token);
             continue;
         };
@@ -130,8 +130,8 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<(), Failure> {
                 ));
                 false
             }
-            (Some(_), Some(at)) if at <= now => args.include_expired,
-            (Some(_), Some(at)) => at <= horizon,
+            (Some(_), Some(_)) if token.is_expired_at(now) => args.include_expired,
+            (Some(_), Some(_)) => token.expires_within(window, now),
         };
         if keep {
             tokens.push(token);
@@ -142,14 +142,9 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<(), Failure> {
         return Ok(());
     }
     let mut out = io::BufWriter::new(io::stdout().lock());
-    write_table(&mut out, &tokens, |token| has_expired(token, now))?;
+    write_table(&mut out, &tokens, |token| token.is_expired_at(now))?;
     out.flush()?;
     Ok(())
-}
-
-/// Whether `token` has an expiry that has passed by `now`.
-pub fn has_expired(token: &ApiToken, now: SystemTime) -> bool {
-    token.expires_at().is_some_and(|at| at <= now)
 }
 
 pub fn create(ctx: &Ctx, args: CreateArgs) -> Result<(), Failure> {

@@ -285,17 +285,29 @@ fn join(items: &[String], separator: &str) -> Option<String> {
 }
 
 /// Text from the server or the command line, with control characters
-/// escaped so that it stays on its line and cannot drive the terminal.
+/// escaped so that it stays on its line and cannot drive the terminal, and
+/// with the bidirectional controls escaped too, so that a name cannot
+/// reorder what a table shows after it (a token called
+/// `ci\u{202E}evitca` would otherwise print as `ciactive` in an audit).
 pub fn clean(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if c.is_control() {
+        if c.is_control() || is_bidi_control(c) {
             out.extend(c.escape_default());
         } else {
             out.push(c);
         }
     }
     out
+}
+
+/// The characters that change the direction of the text after them:
+/// the embeddings, overrides and isolates, and the implicit marks.
+fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
 }
 
 /// A message on stderr. A failure to write it is ignored: there is nowhere
