@@ -7,6 +7,7 @@
 //! - list.rs: list, --expiring-within, closed pipes
 //! - tokens.rs: create, get, enable, disable, rename, delete
 //! - rotate.rs: rotate, --exec, expiries, lost answers, re-runs
+//! - relay.rs: a relay between the program and the fake that rewrites answers
 //! - owners.rs: every command for an application and an instance
 //! - json.rs: --json of every command, and its key order
 //! - auth.rs: --token-file, LOSANT_API_TOKEN_FILE, 401s, --ca-file
@@ -24,6 +25,7 @@ mod auth;
 mod json;
 mod list;
 mod owners;
+mod relay;
 mod rotate;
 mod tokens;
 mod usage;
@@ -156,4 +158,24 @@ pub fn names(items: &[Value]) -> Vec<&str> {
         .iter()
         .map(|t| t["name"].as_str().expect("a name"))
         .collect()
+}
+
+/// Checks that `description` is `base` (if not empty), a space, and the
+/// mark `(rotated from <old>, run <16 hex digits>)`; gives the run's nonce.
+pub fn run_of(description: &Value, base: &str, old: &str) -> String {
+    let text = description.as_str().unwrap_or_default();
+    let prefix = if base.is_empty() {
+        format!("(rotated from {old}, run ")
+    } else {
+        format!("{base} (rotated from {old}, run ")
+    };
+    let run = text
+        .strip_prefix(&prefix)
+        .and_then(|rest| rest.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("not marked as {prefix:?}...: {text:?}"));
+    assert!(
+        run.len() == 16 && run.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{text:?}"
+    );
+    run.to_owned()
 }

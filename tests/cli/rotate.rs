@@ -2,6 +2,7 @@
 //! step fails once.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use losant_rest::fake::{FakeLosant, Fault};
 use serde_json::{Value, json};
@@ -44,10 +45,7 @@ fn assert_copied(fake: &FakeLosant, old_id: &str, new_id: &str) {
     assert_ne!(old_id, new_id);
     assert_eq!(new["status"], "active");
     assert_eq!(new["name"], "ci deploy");
-    assert_eq!(
-        new["description"],
-        format!("used by the deploy job (rotated from {old_id})")
-    );
+    run_of(&new["description"], "used by the deploy job", old_id);
     assert_eq!(new["scope"], json!(["all.User.read", "userApiTokens.get"]));
     assert_eq!(new["defaultRole"], "view");
     assert_eq!(
@@ -371,7 +369,9 @@ fn rotate_cleans_up_after_a_lost_create_answer() {
     let out = run(&fake, &["rotate", &old]);
     assert_eq!(out.code, Some(1), "{out:#?}");
     assert!(
-        out.stderr.contains("no new token was created (none named"),
+        out.stderr.contains(&format!(
+            "no token carrying this run's mark `(rotated from {OLD}, run "
+        )),
         "{out:#?}"
     );
     assert_eq!(fake.token_count(), 2);
@@ -391,12 +391,94 @@ fn rotate_cleans_up_after_a_lost_create_answer() {
     assert_eq!(out.code, Some(1), "{out:#?}");
     assert!(out.stderr.contains("looking for it failed too"), "{out:#?}");
     assert!(
-        out.stderr
-            .contains(&format!("its description ends with `(rotated from {OLD})`")),
+        out.stderr.contains(&format!(
+            "its description ends with `(rotated from {OLD}, run "
+        )),
         "{out:#?}"
     );
     assert_eq!(fake.token_count(), 2, "the lost token is still there");
     assert_eq!(stored(&fake, &old)["status"], "active");
+}
+
+/// The token a rotate of `OLD` running at the same time makes: its mark
+/// names another run.
+const THEIRS: &str = "5a00000000000000000000c0";
+const THEIR_RUN: &str = "fedcba9876543210";
+
+/// Runs `rotate OLD` through a relay that, when this run's create arrives,
+/// puts in the token another rotate of `OLD` makes just then (dated now),
+/// while the fake makes ours and drops the connection unanswered. `behind`:
+/// the answers date every token but theirs to 2020, as a Losant whose clock
+/// is far behind ours would.
+fn lost_answer_beside_another_run(behind: bool) -> (Arc<FakeLosant>, Run) {
+    let fake = Arc::new(FakeLosant::start());
+    plain_token(&fake);
+    let competitor = Arc::clone(&fake);
+    let on_request: relay::OnRequest = Box::new(move |method, _| {
+        if method == "POST" {
+            competitor.insert(
+                json!({"id": THEIRS, "name": "ci deploy", "status": "active",
+                "description": format!("(rotated from {OLD}, run {THEIR_RUN})"),
+                "creationDate": iso_in(0)}),
+            );
+        }
+    });
+    let rewrite: relay::Rewrite = Box::new(move |answer| {
+        for token in relay::tokens_in(answer) {
+            let theirs = token["description"]
+                .as_str()
+                .is_some_and(|d| d.contains(THEIR_RUN));
+            if behind && !theirs {
+                token["creationDate"] = json!("2020-01-01T00:00:00.000Z");
+            }
+        }
+    });
+    let url = relay::start(&fake, on_request, rewrite);
+    fake.fail_matching("POST", "/me/tokens", 1, Fault::reset_after_processing());
+    let mut command = command(Some(&fake), &["rotate", OLD]);
+    command.env("LOSANT_API_URL", url);
+    (fake, output(command))
+}
+
+/// After a lost answer: ours (the only token with this run's nonce) is
+/// deleted, theirs is named and kept, the old token is untouched.
+fn only_ours_went(fake: &FakeLosant, out: &Run) {
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    assert!(out.stdout.is_empty(), "{out:#?}");
+    assert!(
+        out.stderr
+            .contains("was created although its answer was lost, and has been deleted"),
+        "{out:#?}"
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "left alone: {THEIRS} (named \"ci deploy\" and rotated from {OLD}, but not by \
+             this run"
+        )),
+        "{out:#?}"
+    );
+    assert_eq!(stored(fake, THEIRS)["status"], "active", "{out:#?}");
+    assert_eq!(stored(fake, OLD)["status"], "active");
+    assert_eq!(fake.token_count(), 2, "ours is gone: {:?}", states(fake));
+    let deletes: Vec<String> = routes(fake)
+        .into_iter()
+        .filter(|r| r.starts_with("DELETE"))
+        .collect();
+    assert_eq!(deletes.len(), 1, "{deletes:?}");
+    assert!(!deletes[0].contains(THEIRS), "{deletes:?}");
+}
+
+#[test]
+fn after_a_lost_answer_only_this_runs_token_goes_whatever_the_clock_says() {
+    // Ours looks 2020-old, theirs brand new: the dates do not matter.
+    let (fake, out) = lost_answer_beside_another_run(true);
+    only_ours_went(&fake, &out);
+}
+
+#[test]
+fn after_a_lost_answer_of_two_new_replacements_ours_goes_and_theirs_is_named() {
+    let (fake, out) = lost_answer_beside_another_run(false);
+    only_ours_went(&fake, &out);
 }
 
 /// Fails one step of a rotate with `--exec`, then runs the same rotate
@@ -638,7 +720,12 @@ fn rotate_says_nothing_changed_when_creating_fails() {
     assert_eq!(out.code, Some(1), "{out:#?}");
     assert!(out.stdout.is_empty(), "{out:#?}");
     // A 500 may have been carried out: looked for, none found.
-    assert!(out.stderr.contains("no new token was created"), "{out:#?}");
+    assert!(
+        out.stderr.contains(&format!(
+            "no token carrying this run's mark `(rotated from {old}, run "
+        )),
+        "{out:#?}"
+    );
     assert!(
         out.stderr.contains(&format!(
             "the old token {old} is unchanged and still active"

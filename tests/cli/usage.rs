@@ -52,7 +52,7 @@ fn help_goes_to_stdout_and_exits_zero() {
         "--no-expiry",
         "--expires-in <DAYS>",
         "LOSANT_NEW_TOKEN_ID",
-        "(rotated from ID)",
+        "(rotated from ID, run NONCE)",
         "converges",
     ] {
         assert!(rotate.contains(needle), "{needle:?} in\n{rotate}");

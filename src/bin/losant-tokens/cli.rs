@@ -50,9 +50,11 @@ token may have been created anyway: the error says how to find it.";
 
 const ROTATE_HELP: &str = "\
 Creates a replacement for the token ID with its name, scopes, default role and
-organization roles, and its description with `(rotated from ID)` added, then
-hands the new secret over: to CMD's standard input with --exec, else on
-stdout. Only then is the old token disabled (or deleted with --delete-old).
+organization roles, and its description with `(rotated from ID, run NONCE)`
+at the end (NONCE: 16 hex digits, new for every run; an earlier such mark is
+replaced, so a token carries one however often it is rotated), then hands
+the new secret over: to CMD's standard input with --exec, else on stdout.
+Only then is the old token disabled (or deleted with --delete-old).
 
 Expiry: a token that has an expiration date is replaced only with --expires,
 --expires-in or --no-expiry (copying its date or its remaining lifetime would
@@ -68,10 +70,11 @@ sent: it would exit 0 without the secret.
 
 If Losant's answer to the create is lost (a 502/504, a time-out, a dropped
 connection), the new token may exist while nobody has its secret: rotate
-looks for it (the same name, the `rotated from` mark, made since the rotate
-began, unknown before) and deletes it, or names what it could not delete or
-could not tell apart from a token in use (dated too early, or several: do not
-run two rotates of one token at once). The old token stays active.
+looks for the token of that name carrying this run's mark (its NONCE, so the
+clocks play no part) and deletes it, or says what it could not delete. Tokens
+marked by another run are named and left alone. The old token stays active.
+Do not run two rotates of one token at once: one can delete, as an earlier
+run's, the replacement the other is deploying.
 
 Running the same rotate again after an interruption converges: exactly one
 active replacement, the old token disabled, never no active token.

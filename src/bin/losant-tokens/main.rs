@@ -29,6 +29,7 @@ mod commands;
 mod connect;
 mod date;
 mod deploy;
+mod mark;
 mod report;
 mod rotate;
 mod width;

@@ -1,14 +1,15 @@
 //! `rotate`: replace a token with a new one, hand the new secret over (to a
 //! deploy command, or stdout), and only then retire the old one.
 //!
-//! Every replacement's description ends with `(rotated from <old ID>)`.
-//! That mark is what makes a rotate safe to run again after an
-//! interruption (see `ROTATE_HELP` in cli.rs for what a re-run does at each
-//! point): the earlier replacements are found, and a lost create answer is
-//! told apart from tokens that existed before.
+//! Every replacement's description ends with
+//! `(rotated from <old ID>, run <nonce>)` (see mark.rs). That mark is what
+//! makes a rotate safe to run again after an interruption (see
+//! `ROTATE_HELP` in cli.rs for what a re-run does at each point): the
+//! earlier replacements are found, and after a lost create answer the token
+//! this run made is the one carrying its nonce.
 
 use std::collections::HashSet;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use losant_rest::Error;
 use losant_rest::schema::{ApiToken, ApiTokenPatch, ApiTokenPost, FilterField, TokenStatus};
@@ -19,24 +20,23 @@ use crate::cli::RotateArgs;
 use crate::commands::Ctx;
 use crate::date;
 use crate::deploy;
+use crate::mark::{self, is_successor, made_by, mark, unmarked};
 use crate::report::{
     Failure, clean, describe, may_have_reached, note, print_json, print_secret, secret_of,
     status_word, token_json,
 };
 
-/// How much older than the start of this rotate a token's `creationDate`
-/// may be and still count as made by it: Losant's clock and ours may differ.
-const CLOCK_SKEW: Duration = Duration::from_secs(120);
-
 pub fn rotate(ctx: &Ctx, args: &RotateArgs) -> Result<(), Failure> {
     let started = SystemTime::now();
+    // What this run creates carries this nonce, and nothing else does.
+    let run = mark::new_run();
     // 1. Read the old token. A malformed ID is a usage error, as elsewhere.
     let old = ctx.client.send(ctx.get(&args.id)).map_err(|e| match e {
         Error::InvalidRequest(_) | Error::Config(_) => Failure::Call(e),
         e => {
             let gone = if e.is_not_found() {
                 " (if an earlier `rotate --delete-old` of it finished, its replacement \
-                 is the token whose description ends with `(rotated from ID)`)"
+                 is the token whose description ends with `(rotated from ID, run …)`)"
             } else {
                 ""
             };
@@ -68,11 +68,11 @@ pub fn rotate(ctx: &Ctx, args: &RotateArgs) -> Result<(), Failure> {
 
     // 5. Create the replacement.
     let name = clean(&old.name);
-    let new = match ctx.client.send(ctx.create(replacement(&old, expiry))) {
+    let new = match ctx.client.send(ctx.create(replacement(&old, &run, expiry))) {
         Ok(new) => new,
         Err(e @ Error::InvalidRequest(_)) => return Err(Failure::Call(e)),
         Err(e) if may_have_reached(&e) => {
-            let cleanup = clean_up_lost(ctx, &old, &known, started);
+            let cleanup = clean_up_lost(ctx, &old, &known, &run);
             return Err(Failure::Partial {
                 error: describe(&e),
                 state: format!("{cleanup}; {unchanged}"),
@@ -265,41 +265,15 @@ fn same_name(ctx: &Ctx, name: &str) -> Result<Vec<ApiToken>, Error> {
     Ok(out)
 }
 
-/// `(rotated from <id>)`: the mark a replacement's description ends with.
-fn mark(old_id: &str) -> String {
-    format!("(rotated from {})", old_id.to_ascii_lowercase())
-}
-
-/// Whether `token` was made by rotating the token `old_id`.
-fn is_successor(token: &ApiToken, old_id: &str) -> bool {
-    token
-        .description
-        .as_deref()
-        .is_some_and(|d| d.trim_end().to_ascii_lowercase().ends_with(&mark(old_id)))
-}
-
-/// A description with its `(rotated from …)` mark, if any, taken off, so
-/// that a token rotated again and again carries one mark.
-fn unmarked(description: &str) -> &str {
-    let trimmed = description.trim_end();
-    if let Some(start) = trimmed.rfind("(rotated from ") {
-        let id = &trimmed[start + "(rotated from ".len()..];
-        if id.len() == 25 && id.ends_with(')') && id[..24].bytes().all(|b| b.is_ascii_hexdigit()) {
-            return trimmed[..start].trim_end();
-        }
-    }
-    description
-}
-
 /// The body that creates a replacement for `old`: the same name, scopes,
-/// default role and organization roles, its description marked, and
-/// `expiry`.
-fn replacement(old: &ApiToken, expiry: Option<SystemTime>) -> ApiTokenPost {
+/// default role and organization roles, its description marked as made
+/// by the run `run` (in place of the old token's own mark), and `expiry`.
+fn replacement(old: &ApiToken, run: &str, expiry: Option<SystemTime>) -> ApiTokenPost {
     let base = old.description.as_deref().map_or("", unmarked);
     let description = if base.is_empty() {
-        mark(&old.id)
+        mark(&old.id, run)
     } else {
-        format!("{base} {}", mark(&old.id))
+        format!("{base} {}", mark(&old.id, run))
     };
     let mut body = ApiTokenPost::new(old.name.clone()).description(description);
     if !old.scope.is_empty() {
@@ -318,22 +292,15 @@ fn replacement(old: &ApiToken, expiry: Option<SystemTime>) -> ApiTokenPost {
 }
 
 /// After a create whose answer was lost: finds the token it may have made
-/// (same name, marked as rotated from `old`, unknown before, made since
-/// the rotate began) and deletes it. Says what it found and did.
-fn clean_up_lost(
-    ctx: &Ctx,
-    old: &ApiToken,
-    known: &HashSet<String>,
-    started: SystemTime,
-) -> String {
+/// (same name, carrying this run's mark) and deletes it. The tokens that
+/// another run marked as rotated from `old` and that were unknown before are
+/// named and left alone. Says what it found and did.
+fn clean_up_lost(ctx: &Ctx, old: &ApiToken, known: &HashSet<String>, run: &str) -> String {
     let name = clean(&old.name);
-    let since = started.checked_sub(CLOCK_SKEW).unwrap_or(started);
+    let ours = mark(&old.id, run);
     let how_to_find = format!(
-        "find it with `{}` (made since {}, its description ends with `{}`) and delete it \
-         with `{}`",
+        "find it with `{}` (its description ends with `{ours}`) and delete it with `{}`",
         ctx.find_named(&name),
-        date::format(since),
-        mark(&old.id),
         ctx.advice("delete ID")
     );
     let found = match same_name(ctx, &old.name) {
@@ -346,32 +313,16 @@ fn clean_up_lost(
             );
         }
     };
-    let (lost, doubtful) = lost_tokens(found, known, &old.id, since);
+    let (lost, others) = lost_tokens(found, known, &old.id, run);
+    let mut parts = Vec::new();
     if lost.is_empty() {
-        if doubtful.is_empty() {
-            return format!(
-                "no new token was created (none named {name:?} and rotated from {} has \
-                 appeared since {})",
-                old.id,
-                date::format(since)
-            );
-        }
-        // Not deleted: one may be a replacement an earlier run handed over
-        // (which the listing missed), ours with Losant's clock far off, or
-        // one made by another rotate of the same token running now.
-        let ids: Vec<&str> = doubtful.iter().map(|t| t.id.as_str()).collect();
-        return format!(
-            "a new token may have been created, and nobody has its secret: {} (named \
-             {name:?}, rotated from {}) appeared since this rotate began, but cannot be told \
-             apart from a token in use (one dated before {}, as clocks may differ, or \
-             several, as another rotate of {} may be running), so none was deleted: delete \
-             the one nothing uses with `{}`",
-            ids.join(", "),
-            old.id,
-            date::format(since),
-            old.id,
-            ctx.advice("delete ID")
-        );
+        // What was checked, not a certainty: Losant may still carry the
+        // create out after this lookup.
+        parts.push(format!(
+            "no token carrying this run's mark `{ours}` was found, so none was deleted (one \
+             that Losant makes later is deleted by the next rotate of {})",
+            old.id
+        ));
     }
     let mut deleted = Vec::new();
     let mut left = Vec::new();
@@ -382,7 +333,6 @@ fn clean_up_lost(
             Err(e) => left.push(format!("{} ({})", token.id, describe(&e))),
         }
     }
-    let mut parts = Vec::new();
     if !deleted.is_empty() {
         parts.push(format!(
             "the new token {} was created although its answer was lost, and has been \
@@ -398,31 +348,37 @@ fn clean_up_lost(
             ctx.advice("delete ID")
         ));
     }
+    if !others.is_empty() {
+        // Another rotate of the same token may be deploying one of them now.
+        let ids: Vec<&str> = others.iter().map(|t| t.id.as_str()).collect();
+        parts.push(format!(
+            "left alone: {} (named {name:?} and rotated from {}, but not by this run; \
+             another rotate of {} may be using it)",
+            ids.join(", "),
+            old.id,
+            old.id
+        ));
+    }
     parts.join("; ")
 }
 
-/// Sorts what a lookup after a lost create answer found: the token this
-/// rotate made (unknown before, marked as rotated from `old_id`, created
-/// since `since`), to delete, and those that are only reported: deleting
-/// one that was handed over could cut off whoever uses it. Those are the
-/// unknown marked tokens said to be older, and, when several are recent,
-/// all of them: one create made at most one, so the others were made by
-/// another rotate of the same token, and which is which cannot be told.
+/// Sorts the tokens a lookup after a lost create answer found that were
+/// unknown before the create and are marked as rotated from `old_id`: those
+/// carrying the run `run`'s mark, to delete (this run's create, carried out
+/// although its answer was lost: nobody has their secret), and the others,
+/// only reported (made by another run, such as another rotate of the same
+/// token running now, or marked by hand without a run). Dates play no
+/// part: Losant's clock may be anywhere.
 fn lost_tokens(
     found: Vec<ApiToken>,
     known: &HashSet<String>,
     old_id: &str,
-    since: SystemTime,
+    run: &str,
 ) -> (Vec<ApiToken>, Vec<ApiToken>) {
-    let (mut lost, mut doubtful): (Vec<ApiToken>, Vec<ApiToken>) = found
+    found
         .into_iter()
         .filter(|t| !known.contains(&t.id.to_ascii_lowercase()) && is_successor(t, old_id))
-        .partition(|t| t.created_at().is_some_and(|at| at >= since));
-    if lost.len() > 1 {
-        lost.append(&mut doubtful);
-        return (Vec::new(), lost);
-    }
-    (lost, doubtful)
+        .partition(|t| made_by(t, old_id, run))
 }
 
 /// The new token cannot be used (its secret was not handed over): deletes
@@ -707,34 +663,43 @@ mod tests {
     use super::*;
 
     const OLD: &str = "5a0000000000000000000001";
+    const RUN: &str = "0123456789abcdef";
+    const OTHER_RUN: &str = "fedcba9876543210";
+
+    fn description(old: &ApiToken, run: &str) -> Value {
+        serde_json::to_value(replacement(old, run, None)).unwrap()["description"].clone()
+    }
 
     #[test]
     fn one_mark_however_often_a_token_is_rotated() {
         let mut old = ApiToken::default();
         old.id = OLD.into();
         old.description = Some("used by CI".into());
-        let body = serde_json::to_value(replacement(&old, None)).unwrap();
-        assert_eq!(
-            body["description"],
-            format!("used by CI (rotated from {OLD})")
-        );
+        let first = description(&old, RUN);
+        assert_eq!(first, format!("used by CI (rotated from {OLD}, run {RUN})"));
 
         let mut next = ApiToken::default();
         next.id = "5a0000000000000000000002".into();
-        next.description = body["description"].as_str().map(str::to_owned);
+        next.description = first.as_str().map(str::to_owned);
         assert!(is_successor(&next, OLD));
         assert!(!is_successor(&next, "5a0000000000000000000003"));
-        let body = serde_json::to_value(replacement(&next, None)).unwrap();
         assert_eq!(
-            body["description"],
-            "used by CI (rotated from 5a0000000000000000000002)"
+            description(&next, OTHER_RUN),
+            format!("used by CI (rotated from 5a0000000000000000000002, run {OTHER_RUN})")
+        );
+
+        // The older mark, without a run, is replaced as well.
+        next.description = Some(format!("used by CI (rotated from {OLD})"));
+        assert_eq!(
+            description(&next, RUN),
+            format!("used by CI (rotated from 5a0000000000000000000002, run {RUN})")
         );
 
         old.description = None;
-        let body = serde_json::to_value(replacement(&old, None)).unwrap();
-        assert_eq!(body["description"], format!("(rotated from {OLD})"));
-        // Text that merely looks like a mark stays.
-        assert_eq!(unmarked("x (rotated from me)"), "x (rotated from me)");
+        assert_eq!(
+            description(&old, RUN),
+            format!("(rotated from {OLD}, run {RUN})")
+        );
     }
 
     fn token(id: &str, description: &str, created: &str) -> ApiToken {
@@ -747,64 +712,67 @@ mod tests {
     }
 
     #[test]
-    fn after_a_lost_answer_only_a_recent_unknown_marked_token_is_deleted() {
-        let since = date::parse("2030-01-01T00:00:00.000Z").unwrap();
-        let marked = format!("x (rotated from {OLD})");
+    fn after_a_lost_answer_only_the_token_with_this_runs_mark_is_deleted() {
+        let ours = format!("x (rotated from {OLD}, run {RUN})");
+        let theirs = format!("x (rotated from {OLD}, run {OTHER_RUN})");
         let found = vec![
+            // Ours, dated long before this run began: Losant's clock is
+            // behind. The date does not matter.
             token(
                 "5a0000000000000000000010",
-                &marked,
-                "2030-01-01T00:00:05.000Z",
+                &ours,
+                "2020-01-01T00:00:00.000Z",
             ),
-            // Known before the create: an earlier run's, kept.
+            // Known before the create: an earlier run's, kept and not named.
             token(
                 "5a0000000000000000000011",
-                &marked,
+                &theirs,
                 "2030-01-01T00:00:05.000Z",
             ),
-            // Someone else's token of the same name, made at the same time.
+            // Someone else's token of the same name.
             token(
                 "5a0000000000000000000012",
                 "by hand",
                 "2030-01-01T00:00:05.000Z",
             ),
+            // Another token's replacement, with our run (cannot happen, but
+            // it is not ours to delete).
             token(
                 "5a0000000000000000000013",
-                "x (rotated from 5a0000000000000000000099)",
+                &format!("x (rotated from 5a0000000000000000000099, run {RUN})"),
                 "2030-01-01T00:00:05.000Z",
             ),
-            // Unknown and marked, but older: reported, never deleted.
+            // Another run's, made "now" by a rotate running at the same
+            // time: named, never deleted.
             token(
                 "5a0000000000000000000014",
-                &marked,
-                "2029-12-31T23:50:00.000Z",
+                &theirs,
+                "2030-01-01T00:00:05.000Z",
+            ),
+            // The older mark without a run: nobody's run, never deleted.
+            token(
+                "5a0000000000000000000015",
+                &format!("x (rotated from {OLD})"),
+                "2030-01-01T00:00:05.000Z",
             ),
         ];
         let known: HashSet<String> = ["5a0000000000000000000011".to_owned()].into();
-        let (lost, doubtful) = lost_tokens(found, &known, OLD, since);
+        let (lost, others) = lost_tokens(found, &known, OLD, RUN);
         let ids = |v: &[ApiToken]| v.iter().map(|t| t.id.clone()).collect::<Vec<_>>();
         assert_eq!(ids(&lost), ["5a0000000000000000000010"]);
-        assert_eq!(ids(&doubtful), ["5a0000000000000000000014"]);
-
-        // Two recent ones: another rotate of the same token made one of
-        // them, and deleting the wrong one cuts off its deploy: neither goes.
-        let found = vec![
-            token(
-                "5a0000000000000000000010",
-                &marked,
-                "2030-01-01T00:00:05.000Z",
-            ),
-            token(
-                "5a0000000000000000000015",
-                &marked,
-                "2030-01-01T00:00:06.000Z",
-            ),
-        ];
-        let (lost, doubtful) = lost_tokens(found, &known, OLD, since);
-        assert!(lost.is_empty());
         assert_eq!(
-            ids(&doubtful),
-            ["5a0000000000000000000010", "5a0000000000000000000015"]
+            ids(&others),
+            ["5a0000000000000000000014", "5a0000000000000000000015"]
         );
+
+        // Only another run's: nothing to delete.
+        let found = vec![token(
+            "5a0000000000000000000014",
+            &theirs,
+            "2030-01-01T00:00:05.000Z",
+        )];
+        let (lost, others) = lost_tokens(found, &known, OLD, RUN);
+        assert!(lost.is_empty());
+        assert_eq!(ids(&others), ["5a0000000000000000000014"]);
     }
 }
