@@ -7,13 +7,15 @@ pub(crate) const USAGE: &str =
     "usage: bench [--secs N] [--rounds N] [--only SECTION] [--host H] [--rtt-ms N]
 
   --secs N     seconds each side runs per round (default 2, fractions allowed)
-  --rounds N   rounds per timed section, alternating sides (default 3)
+  --rounds N   rounds per timed section, alternating sides (default 3);
+               the audit runs 2N+1 times at concurrency 8, N times at 1
   --only S     run one section: token, lookup, threads, page, send_as,
-               decode, rss or workflow
+               decode, rss, workflow or audit
   --host H     the name the lookup, threads and rss sections use for the
                local server (default localhost); token and page always use
                127.0.0.1
-  --rtt-ms N   the round trip the workflow's relay adds (default 50)
+  --rtt-ms N   the round trip the relay of the workflow and audit adds
+               (default 50)
   --help       print this help";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +28,7 @@ pub(crate) enum Section {
     Decode,
     Rss,
     Workflow,
+    Audit,
 }
 
 pub(crate) struct Options {
@@ -34,7 +37,7 @@ pub(crate) struct Options {
     pub(crate) only: Option<Section>,
     /// The host name the by-name sections use for the server.
     pub(crate) host: String,
-    /// The round trip the relay of the workflow section adds.
+    /// The round trip the relay of the workflow and audit sections adds.
     pub(crate) rtt: Duration,
 }
 
@@ -98,6 +101,7 @@ pub(crate) fn parse_args(args: Vec<String>) -> BenchResult<Mode> {
                     "decode" => Section::Decode,
                     "rss" => Section::Rss,
                     "workflow" => Section::Workflow,
+                    "audit" => Section::Audit,
                     other => return Err(format!("unknown section {other:?}\n\n{USAGE}").into()),
                 });
             }
