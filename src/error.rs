@@ -118,6 +118,8 @@ impl Error {
     /// [`may_have_been_applied`](Self::may_have_been_applied). A connect
     /// time-out is [`is_timeout`](Self::is_timeout) and a failed handshake
     /// [`is_tls`](Self::is_tls) instead; neither sent anything either.
+    /// After retries it describes the last attempt: an earlier one may have
+    /// got further, which `may_have_been_applied` remembers.
     #[must_use]
     pub fn is_connect(&self) -> bool {
         matches!(self, Error::Transport(e) if e.kind == TransportKind::Connect)
@@ -136,6 +138,14 @@ impl Error {
     /// a refused or unreachable connection, a connect time-out, a failed TLS
     /// handshake), and every answer from 400 to 499.
     ///
+    /// The answer covers every attempt of the call, not only the last one
+    /// whose error is returned: when a retry-safe request was retried after
+    /// an attempt that may have been carried out (a 502 or 504, or a
+    /// connection dropped after the request may have been written), the
+    /// result stays `true` even if the last attempt got a 429 or could not
+    /// connect. [`status`](Self::status), [`is_connect`](Self::is_connect)
+    /// and the rest describe the last attempt.
+    ///
     /// ```
     /// use losant_rest::tokens::GetToken;
     ///
@@ -149,7 +159,7 @@ impl Error {
     #[must_use]
     pub fn may_have_been_applied(&self) -> bool {
         match self {
-            Error::Api(e) => e.status >= 500,
+            Error::Api(e) => e.status >= 500 || e.earlier_attempt_applied,
             Error::InvalidRequest(_) | Error::Config(_) => false,
             Error::Transport(e) => e.reached != Reached::NotSent,
             Error::Decode(_) | Error::UnexpectedStatus(_) => true,
@@ -193,6 +203,27 @@ impl Error {
 
     pub(crate) fn config(message: impl Into<String>) -> Self {
         Error::Config(ConfigError::new(message))
+    }
+
+    /// This error, the last attempt's, for a call in which an earlier
+    /// attempt may have been carried out: [`may_have_been_applied`] then
+    /// answers `true` whatever the last attempt got.
+    ///
+    /// [`may_have_been_applied`]: Self::may_have_been_applied
+    pub(crate) fn after_an_applied_attempt(mut self) -> Self {
+        match &mut self {
+            Error::Api(e) => e.earlier_attempt_applied = true,
+            // `reached` is read only to answer `may_have_been_applied`;
+            // the message, made with the attempt, still tells what the last
+            // attempt met.
+            Error::Transport(e) if e.reached == Reached::NotSent => {
+                e.reached = Reached::MaybeSent;
+            }
+            // A decode failure and a redirect already answer `true`; a
+            // refusal before sending happens before any attempt.
+            _ => {}
+        }
+        self
     }
 
     /// A transport failure whose message says what failed and whose
@@ -270,6 +301,9 @@ pub struct ApiError {
     /// HTML page from a gateway, an empty 413), a readable stand-in.
     pub message: String,
     body: Vec<u8>,
+    /// Whether an earlier attempt of the same call may have been carried
+    /// out (a 502 or 504 before this answer, or a dropped connection).
+    earlier_attempt_applied: bool,
 }
 
 impl ApiError {
@@ -298,6 +332,7 @@ impl ApiError {
             kind,
             message,
             body,
+            earlier_attempt_applied: false,
         }
     }
 

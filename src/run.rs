@@ -201,16 +201,16 @@ pub(crate) fn run(inner: &Inner, token: &AccessToken, prepared: &Prepared) -> Re
             }
             Ok(exchange) => {
                 if prepared.gone_is_done && retries.already_done(exchange.status) {
-                    return Ok(Outcome::Gone(exchange.into_error()));
+                    return Ok(Outcome::Gone(retries.give_up(exchange.into_error())));
                 }
                 match retries.after_status(exchange.status, exchange.retry_after) {
                     Some(wait) => wait,
-                    None => return Err(exchange.into_error()),
+                    None => return Err(retries.give_up(exchange.into_error())),
                 }
             }
             Err(failure) => match retries.after_failure(failure.reached, failure.retry) {
                 Some(wait) => wait,
-                None => return Err(failure.error),
+                None => return Err(retries.give_up(failure.error)),
             },
         };
         std::thread::sleep(wait);
