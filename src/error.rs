@@ -59,17 +59,19 @@ pub enum Error {
 impl Error {
     /// The HTTP status of the answer behind this error: an error answer
     /// ([`Error::Api`]), a success whose body did not decode
-    /// ([`Error::Decode`]) or a redirect ([`Error::UnexpectedStatus`]).
-    /// `None` for every other error, a [`Error::Transport`] failure included
-    /// even when it broke off in the body of an answer whose status line had
-    /// arrived.
+    /// ([`Error::Decode`]), a redirect ([`Error::UnexpectedStatus`]), or an
+    /// answer whose body broke off ([`Error::Transport`], for a success or a
+    /// status of 500 or more; an error answer from 400 to 499 whose body
+    /// broke off is still that answer, an [`Error::Api`] with the part of the
+    /// body that arrived). `None` for every other error.
     #[must_use]
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Api(e) => Some(e.status),
             Error::Decode(e) => Some(e.status),
             Error::UnexpectedStatus(e) => Some(e.status),
-            _ => None,
+            Error::Transport(e) => e.status,
+            Error::InvalidRequest(_) | Error::Config(_) => None,
         }
     }
 
@@ -136,7 +138,8 @@ impl Error {
     /// request refused before sending ([`Error::InvalidRequest`],
     /// [`Error::Config`]), every failure while connecting (a failed lookup,
     /// a refused or unreachable connection, a connect time-out, a failed TLS
-    /// handshake), and every answer from 400 to 499.
+    /// handshake), and every answer from 400 to 499, even one whose body
+    /// broke off.
     ///
     /// The answer covers every attempt of the call, not only the last one
     /// whose error is returned: when a retry-safe request was retried after
@@ -237,9 +240,19 @@ impl Error {
         Error::Transport(TransportError {
             kind,
             reached,
+            status: None,
             message,
             source,
         })
+    }
+
+    /// This transport failure, for one that broke off in the body of an
+    /// answer of `status`.
+    pub(crate) fn in_answer_of(mut self, status: u16) -> Self {
+        if let Error::Transport(e) = &mut self {
+            e.status = Some(status);
+        }
+        self
     }
 }
 
@@ -468,6 +481,8 @@ pub struct TransportError {
     kind: TransportKind,
     /// How far the attempt got: what `may_have_been_applied` answers from.
     reached: Reached,
+    /// The status of the answer whose body broke off, if it got that far.
+    status: Option<u16>,
     message: String,
     source: Option<io::Error>,
 }

@@ -269,3 +269,53 @@ fn a_retry_that_cannot_connect_keeps_an_earlier_attempt_applied() {
     assert!(err.is_connect(), "{err:?}");
     assert!(err.may_have_been_applied(), "{err:?}");
 }
+
+/// An error answer from 400 to 499 whose body breaks off is still that
+/// answer: not applied, with its status, an `Error::Api` built from the part
+/// of the body that arrived.
+#[test]
+fn a_4xx_whose_body_breaks_off_is_still_that_answer() {
+    let (fake, client) = setup();
+    fake.fail_next(1, Fault::truncated_body());
+    let err = client.send(GetToken::new(MISSING_ID)).unwrap_err();
+    assert!(matches!(err, Error::Api(_)), "{err:?}");
+    assert_eq!(err.status(), Some(404));
+    assert!(err.is_not_found(), "{err:?}");
+    assert!(!err.may_have_been_applied(), "{err:?}");
+    let body = err.api().unwrap().body();
+    assert!(!body.is_empty() && body.len() < 60, "half a Losant error: {body:?}");
+
+    // A retried delete that finds its token gone behind a broken 404 body
+    // is done, as with a whole one.
+    let id = fake.seed(1).remove(0);
+    fake.fail_next(1, Fault::status_after_processing(502));
+    fake.fail_next(1, Fault::truncated_body());
+    client.send(DeleteToken::new(&id)).unwrap();
+    assert_eq!(fake.token_count(), 0);
+}
+
+/// A success or a 5xx whose body breaks off keeps its status for `status()`
+/// and may have been applied.
+#[test]
+fn a_2xx_or_5xx_whose_body_breaks_off_keeps_its_status() {
+    let (fake, client) = setup();
+    fake.fail_next(1, Fault::truncated_body());
+    let err = client.send(create()).unwrap_err();
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    assert_eq!(err.status(), Some(201), "{err:?}");
+    assert!(err.may_have_been_applied());
+    assert!(!err.is_not_found());
+
+    let (server, _) = stall::one_exchange(|_| {
+        Some(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 100\r\n\r\n<html>".to_vec())
+    });
+    let err = builder_for(&fake)
+        .base_url(format!("http://{server}"))
+        .build()
+        .unwrap()
+        .send(create())
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    assert_eq!(err.status(), Some(502), "{err:?}");
+    assert!(err.may_have_been_applied());
+}
