@@ -364,8 +364,8 @@
 #![allow(clippy::module_name_repetitions)]
 
 /// Adds the setters for the parameters every action shares to a request
-/// struct with a `params: Params` field (the token requests add the owner
-/// too, with their own macro in `tokens.rs`).
+/// struct with a `params: Params` field: every request uses it (the token
+/// requests through `shared_params!` in `tokens.rs`, which adds the owner).
 macro_rules! params_setters {
     ($name:ident) => {
         impl $name {
