@@ -405,6 +405,35 @@ macro_rules! params_setters {
     };
 }
 
+/// Implements [`Paginated`](crate::paginate::Paginated) for a list request
+/// with `page: Option<u32>` and `per_page: Option<u32>` fields and a
+/// `page(u32)` setter, whose answer `$response` has `items` of `$item`,
+/// `total_count` and `per_page`: how every built-in list walks its pages.
+macro_rules! paginated_list {
+    ($(#[$doc:meta])* $name:ident, $response:ty => $item:ty) => {
+        $(#[$doc])*
+        impl $crate::paginate::Paginated for $name {
+            type Item = $item;
+
+            fn current_page(&self) -> u32 {
+                self.page.unwrap_or(0)
+            }
+
+            fn requested_per_page(&self) -> Option<u32> {
+                self.per_page
+            }
+
+            fn with_page(self, page: u32) -> Self {
+                self.page(page)
+            }
+
+            fn into_page(response: $response) -> $crate::paginate::Page<$item> {
+                $crate::paginate::Page::new(response.items, response.total_count, response.per_page)
+            }
+        }
+    };
+}
+
 pub mod applications;
 mod client;
 pub mod concurrent;

@@ -38,7 +38,6 @@
 //! and `true`).
 
 use crate::error::Result;
-use crate::paginate::{Page, Paginated};
 use crate::request::{Method, Params, Path, Query, Request, json_body};
 use crate::schema::{ApiToken, ApiTokenPatch, ApiTokenPost, ApiTokens, Success};
 use crate::validate;
@@ -240,27 +239,11 @@ impl ListTokens {
     }
 }
 
-/// Paging, for [`Client::paginate`](crate::Client::paginate): the trait's
-/// names leave the builder's `page(u32)` and `per_page(u32)` alone.
-impl Paginated for ListTokens {
-    type Item = ApiToken;
-
-    fn current_page(&self) -> u32 {
-        self.page.unwrap_or(0)
-    }
-
-    fn requested_per_page(&self) -> Option<u32> {
-        self.per_page
-    }
-
-    fn with_page(self, page: u32) -> Self {
-        self.page(page)
-    }
-
-    fn into_page(response: ApiTokens) -> Page<ApiToken> {
-        Page::new(response.items, response.total_count, response.per_page)
-    }
-}
+paginated_list!(
+    /// Paging, for [`Client::paginate`](crate::Client::paginate): the trait's
+    /// names leave the builder's `page(u32)` and `per_page(u32)` alone.
+    ListTokens, ApiTokens => ApiToken
+);
 
 shared_params!(ListTokens);
 

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use common::{MISSING_ID, builder_for, setup};
 use losant_rest::fake::Fault;
-use losant_rest::schema::ApiTokenPost;
 use losant_rest::request::{Method, RawRequest};
+use losant_rest::schema::ApiTokenPost;
 use losant_rest::tokens::{CreateToken, DeleteToken, GetToken};
 use losant_rest::{Client, Error};
 
@@ -258,7 +258,10 @@ fn a_retry_that_cannot_connect_keeps_an_earlier_attempt_applied() {
             if lookups.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
                 Ok(vec![addr])
             } else {
-                Err(std::io::Error::new(std::io::ErrorKind::NotFound, "DNS is down"))
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "DNS is down",
+                ))
             }
         })
         .build()
@@ -283,7 +286,10 @@ fn a_4xx_whose_body_breaks_off_is_still_that_answer() {
     assert!(err.is_not_found(), "{err:?}");
     assert!(!err.may_have_been_applied(), "{err:?}");
     let body = err.api().unwrap().body();
-    assert!(!body.is_empty() && body.len() < 60, "half a Losant error: {body:?}");
+    assert!(
+        !body.is_empty() && body.len() < 60,
+        "half a Losant error: {body:?}"
+    );
 
     // A retried delete that finds its token gone behind a broken 404 body
     // is done, as with a whole one.

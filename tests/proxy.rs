@@ -346,8 +346,14 @@ fn child_refuses_the_environments_socks_proxy() {
     let err = builder.clone().build().unwrap_err();
     assert!(matches!(err, Error::Config(_)), "{err:?}");
     let text = err.to_string();
-    assert!(text.contains("SOCKS") && text.contains("environment"), "{text}");
-    assert!(!text.contains("127.0.0.1"), "the proxy URL is not echoed: {text}");
+    assert!(
+        text.contains("SOCKS") && text.contains("environment"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("127.0.0.1"),
+        "the proxy URL is not echoed: {text}"
+    );
 
     let err = Client::new("t").send(ListTokens::new()).unwrap_err();
     assert!(matches!(err, Error::Config(_)), "{err:?}");

@@ -208,7 +208,13 @@ fn an_empty_success_is_answered_as_null() {
         let err = answering(&fake, raw)
             .send(losant_rest::tokens::GetToken::new(common::MISSING_ID))
             .unwrap_err();
-        assert!(matches!(&err, losant_rest::Error::Decode(d) if d.excerpt().is_empty()), "{err:?}");
-        assert!(err.status() == Some(204) || err.status() == Some(200), "{err:?}");
+        assert!(
+            matches!(&err, losant_rest::Error::Decode(d) if d.excerpt().is_empty()),
+            "{err:?}"
+        );
+        assert!(
+            err.status() == Some(204) || err.status() == Some(200),
+            "{err:?}"
+        );
     }
 }
