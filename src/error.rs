@@ -363,6 +363,7 @@ impl fmt::Debug for ApiError {
             .field("kind", &self.kind)
             .field("message", &self.message)
             .field("body", &excerpt(&self.body, 200))
+            .field("earlier_attempt_applied", &self.earlier_attempt_applied)
             .finish()
     }
 }
