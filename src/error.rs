@@ -60,10 +60,10 @@ impl Error {
     /// The HTTP status of the answer behind this error: an error answer
     /// ([`Error::Api`]), a success whose body did not decode
     /// ([`Error::Decode`]), a redirect ([`Error::UnexpectedStatus`]), or an
-    /// answer whose body broke off ([`Error::Transport`], for a success or a
-    /// status of 500 or more; an error answer from 400 to 499 whose body
-    /// broke off is still that answer, an [`Error::Api`] with the part of the
-    /// body that arrived). `None` for every other error.
+    /// answer whose body broke off ([`Error::Transport`]: a success, a
+    /// redirect, a status of 500 or more). An error answer from 400 to 499
+    /// whose body broke off is still that answer: an [`Error::Api`] with the
+    /// part of the body that arrived. `None` for every other error.
     #[must_use]
     pub fn status(&self) -> Option<u16> {
         match self {

@@ -177,9 +177,9 @@ impl Failure {
     }
 
     /// The answer of `status` started, so the request certainly reached the
-    /// server; a broken body is never retried. Only for a success or a
-    /// status of 500 or more: an error answer from 400 to 499 stands as the
-    /// answer it is, whatever its body (see `run.rs`).
+    /// server; a broken body is never retried. Not for an error answer from
+    /// 400 to 499, which stands as the answer it is, whatever became of its
+    /// body (see `run.rs`).
     pub(crate) fn in_body(e: ureq::Error, status: u16) -> Self {
         let kind = match &e {
             ureq::Error::Timeout(_) => TransportKind::Timeout,
