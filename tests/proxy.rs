@@ -355,9 +355,13 @@ fn child_refuses_the_environments_socks_proxy() {
         "the proxy URL is not echoed: {text}"
     );
 
+    // Client::new keeps the reason for every request (in a build without
+    // TLS, its `https` default is refused first, and that is the reason).
     let err = Client::new("t").send(ListTokens::new()).unwrap_err();
     assert!(matches!(err, Error::Config(_)), "{err:?}");
-    assert!(err.to_string().contains("SOCKS"), "{err}");
+    if cfg!(any(feature = "rustls", feature = "native-tls")) {
+        assert!(err.to_string().contains("SOCKS"), "{err}");
+    }
 
     builder
         .no_proxy()
