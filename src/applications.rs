@@ -28,7 +28,6 @@
 //! ```
 
 use crate::error::{Error, Result};
-use crate::paginate::{Page, Paginated};
 use crate::request::{Method, Params, Path, Query, Request};
 use crate::schema::{Application, Applications};
 use crate::validate;
@@ -154,25 +153,7 @@ impl Request for ListApplications {
     }
 }
 
-impl Paginated for ListApplications {
-    type Item = Application;
-
-    fn current_page(&self) -> u32 {
-        self.page.unwrap_or(0)
-    }
-
-    fn requested_per_page(&self) -> Option<u32> {
-        self.per_page
-    }
-
-    fn with_page(self, page: u32) -> Self {
-        self.page(page)
-    }
-
-    fn into_page(response: Applications) -> Page<Application> {
-        Page::new(response.items, response.total_count, response.per_page)
-    }
-}
+paginated_list!(ListApplications, Applications => Application);
 
 #[cfg(test)]
 mod tests {

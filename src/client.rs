@@ -94,8 +94,8 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] when `LOSANT_API_TOKEN` is unset or empty, or when
-    /// either value is unusable.
+    /// [`Error::Config`] when `LOSANT_API_TOKEN` is unset, empty or only
+    /// whitespace, or when either value is unusable.
     pub fn from_env() -> Result<Self> {
         let token = std::env::var("LOSANT_API_TOKEN")
             .ok()
@@ -112,8 +112,11 @@ impl Client {
     }
 
     /// A client that sends another access token but shares this client's
-    /// connection pool and settings. It does not fail: a token that cannot
-    /// be sent as a header makes every request fail with [`Error::Config`].
+    /// connection pool and settings. The token is trimmed of surrounding
+    /// whitespace first, as [`ClientBuilder::access_token`] does, so one
+    /// read from a file with its newline works. It does not fail: a token
+    /// that cannot be sent as a header makes every request fail with
+    /// [`Error::Config`].
     #[must_use]
     pub fn with_access_token(&self, access_token: impl AsRef<str>) -> Self {
         Client {
@@ -141,7 +144,15 @@ impl Client {
     /// for a request refused before sending, [`Error::Transport`] when the
     /// exchange failed, [`Error::Decode`] when a successful answer did not
     /// decode, [`Error::UnexpectedStatus`] for a redirect, and
-    /// [`Error::Config`] when the client's access token cannot be sent.
+    /// [`Error::Config`] when the client's access token cannot be sent or
+    /// when [`Client::new`] could not build the client (the error then
+    /// gives the reason it kept, such as `https` in a build without TLS).
+    ///
+    /// A success with an empty body (a `204`, or a `200` with
+    /// `Content-Length: 0`) is decoded as the JSON `null`: a response type
+    /// that accepts it ([`serde_json::Value`], an `Option`, `()`) gets
+    /// `Value::Null`, `None` or `()`, and any other type fails with
+    /// [`Error::Decode`] as for any body that does not fit it.
     ///
     /// The request may be passed by value or by reference; by reference it
     /// can be sent again: `client.send(&request)`.

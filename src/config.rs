@@ -77,9 +77,15 @@ const DEFAULT_MAX_IDLE_CONNECTIONS: usize = 16;
 /// or `HTTP_PROXY` (and their lower-case forms), except for hosts in
 /// `NO_PROXY`. [`proxy`](Self::proxy) names one explicitly and
 /// [`no_proxy`](Self::no_proxy) ignores the environment. Only HTTP and
-/// HTTPS proxies are supported; a SOCKS proxy that the environment names
-/// does not carry the requests, so call [`no_proxy`](Self::no_proxy) or
-/// [`proxy`](Self::proxy) where one is set.
+/// HTTPS proxies are supported (a CONNECT tunnel). A SOCKS proxy is
+/// refused, whether set with [`proxy`](Self::proxy) or named by the
+/// environment (`ALL_PROXY=socks5://…`): [`build`](Self::build) fails with
+/// [`Error::Config`] rather than give a client that would connect around
+/// the proxy the machine is set up with, and a client from
+/// [`Client::new`](crate::Client::new) fails every request with that
+/// reason. Call [`no_proxy`](Self::no_proxy) to connect directly, or
+/// [`proxy`](Self::proxy) with an HTTP proxy. A host that `NO_PROXY` lists
+/// is reached directly, and its client is built.
 ///
 /// ```no_run
 /// use std::time::Duration;
@@ -400,7 +406,8 @@ impl ClientBuilder {
     /// [`Error::Config`] when no access token was set or it is only
     /// whitespace, when a value cannot be sent as a header, when the base
     /// URL is not an `http` or `https` URL (or is `https` in a build without
-    /// TLS), when the proxy URL is unusable or names a SOCKS proxy, when [`resolve`](Self::resolve)
+    /// TLS), when the proxy URL is unusable or names a SOCKS proxy (or the
+    /// environment names one for the base URL's host), when [`resolve`](Self::resolve)
     /// maps the base URL's host but a proxy would carry its requests, or
     /// when the TLS settings are unusable (a PEM without a valid X.509
     /// certificate, a root store this build lacks).
@@ -422,6 +429,11 @@ impl ClientBuilder {
             let proxy =
                 ureq::Proxy::new(url).map_err(|e| Error::config(format!("bad proxy URL: {e}")))?;
             check_proxy_protocol(&proxy)?;
+        }
+        if matches!(self.proxy, ProxySetting::FromEnv) {
+            if let Some(proxy) = ureq::Proxy::try_from_env() {
+                check_environment_proxy(&proxy, &self.base_url)?;
+            }
         }
         self.build_with()
     }
@@ -493,6 +505,32 @@ fn check_proxy_protocol(proxy: &ureq::Proxy) -> Result<()> {
              use an HTTP or HTTPS proxy (a CONNECT tunnel)"
         ))),
     }
+}
+
+/// Refuses a SOCKS proxy that the environment names for the base URL's
+/// host. ureq, without SOCKS support, would not refuse it: it would connect
+/// around it (`socks5`, `socks4`), or fail every request with a misleading
+/// "connection refused" (`socks5h`, `socks4a`). A client that silently
+/// bypasses the proxy a machine is set up with is a worse surprise than one
+/// that will not start, so `build()` says so and how to choose. A host that
+/// `NO_PROXY` exempts is connected to directly anyway, and is not refused.
+/// The URL is not echoed: it may carry a password.
+fn check_environment_proxy(proxy: &ureq::Proxy, base_url: &str) -> Result<()> {
+    use ureq::ProxyProtocol as P;
+    if matches!(proxy.protocol(), P::Http | P::Https) {
+        return Ok(());
+    }
+    if let Ok(uri) = base_url.parse::<ureq::http::Uri>() {
+        if proxy.is_no_proxy(&uri) {
+            return Ok(());
+        }
+    }
+    Err(Error::config(format!(
+        "the environment (ALL_PROXY, HTTPS_PROXY or HTTP_PROXY) names a SOCKS proxy ({:?}), \
+         which this client does not support and would bypass: call no_proxy() to connect \
+         directly, or proxy() with an HTTP or HTTPS proxy (a CONNECT tunnel)",
+        proxy.protocol()
+    )))
 }
 
 /// Refuses a [`resolve`](ClientBuilder::resolve) mapping for the base URL's

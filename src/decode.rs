@@ -64,9 +64,18 @@ pub(crate) fn decode_seed<S, V>(status: u16, body: &[u8], seed: S) -> Result<V>
 where
     S: for<'de> DeserializeSeed<'de, Value = V>,
 {
+    // An empty success (a 204, a 200 with no body) says "nothing": the
+    // JSON `null`, which a type that accepts it (`Value`, `Option<T>`, `()`)
+    // decodes; any other type fails as before. The error keeps the body
+    // as it arrived.
+    let text = if body.is_empty() {
+        Ok("null")
+    } else {
+        std::str::from_utf8(body)
+    };
     // The body's length lets a page of tokens reserve its items up front.
     let decoded = crate::schema_de::with_body_len(body.len(), || {
-        if let Ok(text) = std::str::from_utf8(body) {
+        if let Ok(text) = text {
             let mut de = serde_json::Deserializer::from_str(text);
             seed.deserialize(&mut de).and_then(|v| de.end().map(|()| v))
         } else {

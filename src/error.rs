@@ -59,17 +59,19 @@ pub enum Error {
 impl Error {
     /// The HTTP status of the answer behind this error: an error answer
     /// ([`Error::Api`]), a success whose body did not decode
-    /// ([`Error::Decode`]) or a redirect ([`Error::UnexpectedStatus`]).
-    /// `None` for every other error, a [`Error::Transport`] failure included
-    /// even when it broke off in the body of an answer whose status line had
-    /// arrived.
+    /// ([`Error::Decode`]), a redirect ([`Error::UnexpectedStatus`]), or an
+    /// answer whose body broke off ([`Error::Transport`]: a success, a
+    /// redirect, a status of 500 or more). An error answer from 400 to 499
+    /// whose body broke off is still that answer: an [`Error::Api`] with the
+    /// part of the body that arrived. `None` for every other error.
     #[must_use]
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Api(e) => Some(e.status),
             Error::Decode(e) => Some(e.status),
             Error::UnexpectedStatus(e) => Some(e.status),
-            _ => None,
+            Error::Transport(e) => e.status,
+            Error::InvalidRequest(_) | Error::Config(_) => None,
         }
     }
 
@@ -118,6 +120,8 @@ impl Error {
     /// [`may_have_been_applied`](Self::may_have_been_applied). A connect
     /// time-out is [`is_timeout`](Self::is_timeout) and a failed handshake
     /// [`is_tls`](Self::is_tls) instead; neither sent anything either.
+    /// After retries it describes the last attempt: an earlier one may have
+    /// got further, which `may_have_been_applied` remembers.
     #[must_use]
     pub fn is_connect(&self) -> bool {
         matches!(self, Error::Transport(e) if e.kind == TransportKind::Connect)
@@ -134,7 +138,16 @@ impl Error {
     /// request refused before sending ([`Error::InvalidRequest`],
     /// [`Error::Config`]), every failure while connecting (a failed lookup,
     /// a refused or unreachable connection, a connect time-out, a failed TLS
-    /// handshake), and every answer from 400 to 499.
+    /// handshake), and every answer from 400 to 499, even one whose body
+    /// broke off.
+    ///
+    /// The answer covers every attempt of the call, not only the last one
+    /// whose error is returned: when a retry-safe request was retried after
+    /// an attempt that may have been carried out (a 502 or 504, or a
+    /// connection dropped after the request may have been written), the
+    /// result stays `true` even if the last attempt got a 429 or could not
+    /// connect. [`status`](Self::status), [`is_connect`](Self::is_connect)
+    /// and the rest describe the last attempt.
     ///
     /// ```
     /// use losant_rest::tokens::GetToken;
@@ -149,7 +162,7 @@ impl Error {
     #[must_use]
     pub fn may_have_been_applied(&self) -> bool {
         match self {
-            Error::Api(e) => e.status >= 500,
+            Error::Api(e) => e.status >= 500 || e.earlier_attempt_applied,
             Error::InvalidRequest(_) | Error::Config(_) => false,
             Error::Transport(e) => e.reached != Reached::NotSent,
             Error::Decode(_) | Error::UnexpectedStatus(_) => true,
@@ -195,6 +208,27 @@ impl Error {
         Error::Config(ConfigError::new(message))
     }
 
+    /// This error, the last attempt's, for a call in which an earlier
+    /// attempt may have been carried out: [`may_have_been_applied`] then
+    /// answers `true` whatever the last attempt got.
+    ///
+    /// [`may_have_been_applied`]: Self::may_have_been_applied
+    pub(crate) fn after_an_applied_attempt(mut self) -> Self {
+        match &mut self {
+            Error::Api(e) => e.earlier_attempt_applied = true,
+            // `reached` is read only to answer `may_have_been_applied`;
+            // the message, made with the attempt, still tells what the last
+            // attempt met.
+            Error::Transport(e) if e.reached == Reached::NotSent => {
+                e.reached = Reached::MaybeSent;
+            }
+            // A decode failure and a redirect already answer `true`; a
+            // refusal before sending happens before any attempt.
+            _ => {}
+        }
+        self
+    }
+
     /// A transport failure whose message says what failed and whose
     /// `source`, if any, says why.
     pub(crate) fn transport(
@@ -206,9 +240,19 @@ impl Error {
         Error::Transport(TransportError {
             kind,
             reached,
+            status: None,
             message,
             source,
         })
+    }
+
+    /// This transport failure, for one that broke off in the body of an
+    /// answer of `status`.
+    pub(crate) fn in_answer_of(mut self, status: u16) -> Self {
+        if let Error::Transport(e) = &mut self {
+            e.status = Some(status);
+        }
+        self
     }
 }
 
@@ -270,6 +314,9 @@ pub struct ApiError {
     /// HTML page from a gateway, an empty 413), a readable stand-in.
     pub message: String,
     body: Vec<u8>,
+    /// Whether an earlier attempt of the same call may have been carried
+    /// out (a 502 or 504 before this answer, or a dropped connection).
+    earlier_attempt_applied: bool,
 }
 
 impl ApiError {
@@ -298,6 +345,7 @@ impl ApiError {
             kind,
             message,
             body,
+            earlier_attempt_applied: false,
         }
     }
 
@@ -315,6 +363,7 @@ impl fmt::Debug for ApiError {
             .field("kind", &self.kind)
             .field("message", &self.message)
             .field("body", &excerpt(&self.body, 200))
+            .field("earlier_attempt_applied", &self.earlier_attempt_applied)
             .finish()
     }
 }
@@ -433,6 +482,8 @@ pub struct TransportError {
     kind: TransportKind,
     /// How far the attempt got: what `may_have_been_applied` answers from.
     reached: Reached,
+    /// The status of the answer whose body broke off, if it got that far.
+    status: Option<u16>,
     message: String,
     source: Option<io::Error>,
 }

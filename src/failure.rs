@@ -176,9 +176,11 @@ impl Failure {
         Failure::new(transport_error(kind, reached, e, host), reached, retry)
     }
 
-    /// The answer started, so the request certainly reached the server; a
-    /// broken body is never retried.
-    pub(crate) fn in_body(e: ureq::Error) -> Self {
+    /// The answer of `status` started, so the request certainly reached the
+    /// server; a broken body is never retried. Not for an error answer from
+    /// 400 to 499, which stands as the answer it is, whatever became of its
+    /// body (see `run.rs`).
+    pub(crate) fn in_body(e: ureq::Error, status: u16) -> Self {
         let kind = match &e {
             ureq::Error::Timeout(_) => TransportKind::Timeout,
             ureq::Error::Io(io) if io.kind() == io::ErrorKind::TimedOut => TransportKind::Timeout,
@@ -186,7 +188,8 @@ impl Failure {
             _ => TransportKind::Body,
         };
         let reached = Reached::Answered;
-        Failure::new(transport_error(kind, reached, e, ""), reached, Retry::Never)
+        let error = transport_error(kind, reached, e, "").in_answer_of(status);
+        Failure::new(error, reached, Retry::Never)
     }
 
     fn new(error: Error, reached: Reached, retry: Retry) -> Self {
@@ -353,8 +356,9 @@ mod tests {
         assert!(waiting.error.may_have_been_applied());
         assert_eq!(waiting.retry, Retry::Never);
 
-        let body = Failure::in_body(io(io::ErrorKind::TimedOut));
+        let body = Failure::in_body(io(io::ErrorKind::TimedOut), 200);
         assert!(body.error.is_timeout() && body.error.may_have_been_applied());
+        assert_eq!(body.error.status(), Some(200));
         assert_eq!(body.reached, Reached::Answered);
     }
 

@@ -27,7 +27,6 @@
 //! # Ok(()) }
 //! ```
 
-use crate::paginate::{Page, Paginated};
 use crate::request::{Method, Params, Path, Query, Request};
 use crate::schema::{Instance, Instances};
 
@@ -129,25 +128,7 @@ impl Request for ListInstances {
     }
 }
 
-impl Paginated for ListInstances {
-    type Item = Instance;
-
-    fn current_page(&self) -> u32 {
-        self.page.unwrap_or(0)
-    }
-
-    fn requested_per_page(&self) -> Option<u32> {
-        self.per_page
-    }
-
-    fn with_page(self, page: u32) -> Self {
-        self.page(page)
-    }
-
-    fn into_page(response: Instances) -> Page<Instance> {
-        Page::new(response.items, response.total_count, response.per_page)
-    }
-}
+paginated_list!(ListInstances, Instances => Instance);
 
 #[cfg(test)]
 mod tests {

@@ -364,8 +364,8 @@
 #![allow(clippy::module_name_repetitions)]
 
 /// Adds the setters for the parameters every action shares to a request
-/// struct with a `params: Params` field (the token requests add the owner
-/// too, with their own macro in `tokens.rs`).
+/// struct with a `params: Params` field: every request uses it (the token
+/// requests through `shared_params!` in `tokens.rs`, which adds the owner).
 macro_rules! params_setters {
     ($name:ident) => {
         impl $name {
@@ -400,6 +400,35 @@ macro_rules! params_setters {
             pub fn embedded(mut self, on: bool) -> Self {
                 self.params.embedded = on;
                 self
+            }
+        }
+    };
+}
+
+/// Implements [`Paginated`](crate::paginate::Paginated) for a list request
+/// with `page: Option<u32>` and `per_page: Option<u32>` fields and a
+/// `page(u32)` setter, whose answer `$response` has `items` of `$item`,
+/// `total_count` and `per_page`: how every built-in list walks its pages.
+macro_rules! paginated_list {
+    ($(#[$doc:meta])* $name:ident, $response:ty => $item:ty) => {
+        $(#[$doc])*
+        impl $crate::paginate::Paginated for $name {
+            type Item = $item;
+
+            fn current_page(&self) -> u32 {
+                self.page.unwrap_or(0)
+            }
+
+            fn requested_per_page(&self) -> Option<u32> {
+                self.per_page
+            }
+
+            fn with_page(self, page: u32) -> Self {
+                self.page(page)
+            }
+
+            fn into_page(response: $response) -> $crate::paginate::Page<$item> {
+                $crate::paginate::Page::new(response.items, response.total_count, response.per_page)
             }
         }
     };

@@ -30,7 +30,9 @@ const RAW_PATH: &AsciiSet = &CONTROLS
 /// time-outs, the shared `_actions`/`_links`/`_embedded` parameters, typed
 /// errors, and retries as its method allows: `GET`, `PUT` and `DELETE` are
 /// retried on 429, 502, 503, 504 and dropped connections; `POST` and `PATCH`
-/// are never sent twice once they may have reached the server.
+/// are never sent twice once they may have reached the server. A success
+/// with an empty body (a `204 No Content`, a `200` with `Content-Length: 0`)
+/// is answered as [`Value::Null`].
 ///
 /// The answer is the server's JSON as it is, with nothing hidden: the
 /// answer to a `POST` that creates a token holds its secret under `token` in
@@ -104,7 +106,8 @@ impl RawRequest {
     /// Adds a header. As for any [`Request::headers`], one the client sets
     /// (`Accept`, `Accept-Version`, `User-Agent`) is replaced by it, and one
     /// that belongs to the client (`Authorization`, `Host`, `Content-Type`,
-    /// `Content-Length`, `Transfer-Encoding`) makes sending fail with
+    /// `Content-Length`, `Transfer-Encoding`, `Accept-Encoding`, `Connection`,
+    /// `Expect`) makes sending fail with
     /// [`Error::InvalidRequest`] before anything is sent. Defaults to none.
     #[must_use]
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {

@@ -10,6 +10,7 @@ use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::error::Error;
 use crate::failure::{Reached, Retry};
 
 /// The settings the builder fixes.
@@ -54,6 +55,17 @@ impl<'a> Retries<'a> {
     /// been carried out without its answer arriving.
     pub(crate) fn already_done(&self, status: u16) -> bool {
         status == 404 && self.may_have_applied
+    }
+
+    /// The error that ends the call, the last attempt's `e`, marked when an
+    /// earlier attempt may have been carried out, so that
+    /// `may_have_been_applied` answers for every attempt, not the last one.
+    pub(crate) fn give_up(&self, e: Error) -> Error {
+        if self.may_have_applied {
+            e.after_an_applied_attempt()
+        } else {
+            e
+        }
     }
 
     /// The wait before the next attempt after an error answer, or `None` to

@@ -201,16 +201,16 @@ pub(crate) fn run(inner: &Inner, token: &AccessToken, prepared: &Prepared) -> Re
             }
             Ok(exchange) => {
                 if prepared.gone_is_done && retries.already_done(exchange.status) {
-                    return Ok(Outcome::Gone(exchange.into_error()));
+                    return Ok(Outcome::Gone(retries.give_up(exchange.into_error())));
                 }
                 match retries.after_status(exchange.status, exchange.retry_after) {
                     Some(wait) => wait,
-                    None => return Err(exchange.into_error()),
+                    None => return Err(retries.give_up(exchange.into_error())),
                 }
             }
             Err(failure) => match retries.after_failure(failure.reached, failure.retry) {
                 Some(wait) => wait,
-                None => return Err(failure.error),
+                None => return Err(retries.give_up(failure.error)),
             },
         };
         std::thread::sleep(wait);
@@ -261,13 +261,22 @@ fn exchange(inner: &Inner, token: &AccessToken, prepared: &Prepared) -> Result<E
         .content_length()
         .map_or(0, |n| n.min(inner.max_response_size).min(MAX_PREALLOCATION));
     let mut body = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
-    response
+    let read = response
         .body_mut()
         .with_config()
         .limit(inner.max_response_size)
         .reader()
-        .read_to_end(&mut body)
-        .map_err(|e| Failure::in_body(ureq::Error::from(e)))?;
+        .read_to_end(&mut body);
+    if let Err(e) = read {
+        // An error answer from 400 to 499 says what it has to say in its
+        // status line: the server did not carry the request out, whatever
+        // became of the body. It stands as that answer (with the part of
+        // the body that arrived), so that `is_not_found`, a retry after a
+        // 429 and a retried delete's "already gone" treat it as such.
+        if !(400..500).contains(&status) {
+            return Err(Failure::in_body(ureq::Error::from(e), status));
+        }
+    }
     Ok(Exchange {
         status,
         body,

@@ -38,7 +38,6 @@
 //! and `true`).
 
 use crate::error::Result;
-use crate::paginate::{Page, Paginated};
 use crate::request::{Method, Params, Path, Query, Request, json_body};
 use crate::schema::{ApiToken, ApiTokenPatch, ApiTokenPost, ApiTokens, Success};
 use crate::validate;
@@ -92,8 +91,9 @@ impl Owner {
     }
 }
 
-/// Adds the setters for the owner and for the parameters every action
-/// shares to a request struct with `owner` and `params` fields.
+/// Adds the setters for the owner to a request struct with `owner` and
+/// `params` fields, and those for the parameters every action shares
+/// (`params_setters!` in lib.rs, the one macro every request uses).
 macro_rules! shared_params {
     ($name:ident) => {
         impl $name {
@@ -122,40 +122,9 @@ macro_rules! shared_params {
                 self.owner = owner;
                 self
             }
-
-            /// Sets the `losantdomain` header, the domain scope of the request
-            /// (rarely needed). Defaults to none, and then the header is not
-            /// sent.
-            #[must_use]
-            pub fn losant_domain(mut self, domain: impl Into<String>) -> Self {
-                self.params.losant_domain = Some(domain.into());
-                self
-            }
-
-            /// Sets the `_actions` query parameter: whether the answer lists
-            /// the actions available on it. Defaults to `false`.
-            #[must_use]
-            pub fn actions(mut self, on: bool) -> Self {
-                self.params.actions = on;
-                self
-            }
-
-            /// Sets the `_links` query parameter: whether the answer carries
-            /// HAL links. Defaults to `true`.
-            #[must_use]
-            pub fn links(mut self, on: bool) -> Self {
-                self.params.links = on;
-                self
-            }
-
-            /// Sets the `_embedded` query parameter: whether the answer embeds
-            /// related resources. Defaults to `true`.
-            #[must_use]
-            pub fn embedded(mut self, on: bool) -> Self {
-                self.params.embedded = on;
-                self
-            }
         }
+
+        params_setters!($name);
     };
 }
 
@@ -270,27 +239,11 @@ impl ListTokens {
     }
 }
 
-/// Paging, for [`Client::paginate`](crate::Client::paginate): the trait's
-/// names leave the builder's `page(u32)` and `per_page(u32)` alone.
-impl Paginated for ListTokens {
-    type Item = ApiToken;
-
-    fn current_page(&self) -> u32 {
-        self.page.unwrap_or(0)
-    }
-
-    fn requested_per_page(&self) -> Option<u32> {
-        self.per_page
-    }
-
-    fn with_page(self, page: u32) -> Self {
-        self.page(page)
-    }
-
-    fn into_page(response: ApiTokens) -> Page<ApiToken> {
-        Page::new(response.items, response.total_count, response.per_page)
-    }
-}
+paginated_list!(
+    /// Paging, for [`Client::paginate`](crate::Client::paginate): the trait's
+    /// names leave the builder's `page(u32)` and `per_page(u32)` alone.
+    ListTokens, ApiTokens => ApiToken
+);
 
 shared_params!(ListTokens);
 

@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 
 use common::{MISSING_ID, builder_for, setup};
 use losant_rest::fake::Fault;
+use losant_rest::request::{Method, RawRequest};
 use losant_rest::schema::ApiTokenPost;
-use losant_rest::tokens::{CreateToken, GetToken};
+use losant_rest::tokens::{CreateToken, DeleteToken, GetToken};
 use losant_rest::{Client, Error};
 
 fn create() -> CreateToken {
@@ -205,5 +206,122 @@ fn a_broken_or_undecodable_success_was_applied() {
         .send(create())
         .unwrap_err();
     assert!(matches!(err, Error::Decode(_)), "{err:?}");
+    assert!(err.may_have_been_applied());
+}
+
+/// The answer covers every attempt: a delete that the server carried out
+/// behind a 502, then refused twice with 429 on the retries, may have been
+/// applied although the last answer alone says it was not.
+#[test]
+fn an_earlier_attempt_that_may_have_been_applied_is_remembered_after_a_4xx() {
+    let (fake, client) = setup();
+    let id = fake.seed(1).remove(0);
+    fake.fail_next(1, Fault::status_after_processing(502));
+    fake.fail_next(2, Fault::status(429));
+    let err = client.send(DeleteToken::new(&id)).unwrap_err();
+    assert_eq!(fake.token_count(), 0, "the first attempt deleted it");
+    assert_eq!(err.status(), Some(429), "{err:?}");
+    assert!(err.may_have_been_applied(), "{err:?}");
+
+    // Without the earlier 502, the same 429s say "not applied".
+    let id = fake.seed(1).remove(0);
+    fake.fail_next(3, Fault::status(429));
+    let err = client.send(DeleteToken::new(&id)).unwrap_err();
+    assert_eq!(err.status(), Some(429));
+    assert!(!err.may_have_been_applied(), "{err:?}");
+}
+
+/// The same for a connection dropped after a `PUT` went out, then a retry
+/// that the server refuses.
+#[test]
+fn a_dropped_put_is_remembered_when_the_retries_are_refused() {
+    let (fake, client) = setup();
+    fake.fail_next(1, Fault::reset_after_processing());
+    fake.fail_next(2, Fault::status(429));
+    let put = RawRequest::new(Method::Put, "/me").json(serde_json::json!({"firstName": "x"}));
+    let err = client.send(put).unwrap_err();
+    assert_eq!(err.status(), Some(429), "{err:?}");
+    assert!(err.may_have_been_applied(), "{err:?}");
+}
+
+/// A retry that cannot connect after an attempt that may have been carried
+/// out: the last failure is a connect failure (the second lookup fails),
+/// and the call may still have been applied.
+#[test]
+fn a_retry_that_cannot_connect_keeps_an_earlier_attempt_applied() {
+    let (fake, _) = setup();
+    let addr: SocketAddr = format!("127.0.0.1:{}", fake.port()).parse().unwrap();
+    let lookups = std::sync::atomic::AtomicU32::new(0);
+    let client = builder_for(&fake)
+        .base_url(format!("http://api.losant.test:{}", fake.port()))
+        .dns_resolver(move |_: &str, _: u16| {
+            if lookups.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                Ok(vec![addr])
+            } else {
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "DNS is down",
+                ))
+            }
+        })
+        .build()
+        .unwrap();
+    fake.fail_next(1, Fault::reset_after_processing());
+    let put = RawRequest::new(Method::Put, "/me").json(serde_json::json!({"firstName": "x"}));
+    let err = client.send(put).unwrap_err();
+    assert!(err.is_connect(), "{err:?}");
+    assert!(err.may_have_been_applied(), "{err:?}");
+}
+
+/// An error answer from 400 to 499 whose body breaks off is still that
+/// answer: not applied, with its status, an `Error::Api` built from the part
+/// of the body that arrived.
+#[test]
+fn a_4xx_whose_body_breaks_off_is_still_that_answer() {
+    let (fake, client) = setup();
+    fake.fail_next(1, Fault::truncated_body());
+    let err = client.send(GetToken::new(MISSING_ID)).unwrap_err();
+    assert!(matches!(err, Error::Api(_)), "{err:?}");
+    assert_eq!(err.status(), Some(404));
+    assert!(err.is_not_found(), "{err:?}");
+    assert!(!err.may_have_been_applied(), "{err:?}");
+    let body = err.api().unwrap().body();
+    assert!(
+        !body.is_empty() && body.len() < 60,
+        "half a Losant error: {body:?}"
+    );
+
+    // A retried delete that finds its token gone behind a broken 404 body
+    // is done, as with a whole one.
+    let id = fake.seed(1).remove(0);
+    fake.fail_next(1, Fault::status_after_processing(502));
+    fake.fail_next(1, Fault::truncated_body());
+    client.send(DeleteToken::new(&id)).unwrap();
+    assert_eq!(fake.token_count(), 0);
+}
+
+/// A success or a 5xx whose body breaks off keeps its status for `status()`
+/// and may have been applied.
+#[test]
+fn a_2xx_or_5xx_whose_body_breaks_off_keeps_its_status() {
+    let (fake, client) = setup();
+    fake.fail_next(1, Fault::truncated_body());
+    let err = client.send(create()).unwrap_err();
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    assert_eq!(err.status(), Some(201), "{err:?}");
+    assert!(err.may_have_been_applied());
+    assert!(!err.is_not_found());
+
+    let (server, _) = stall::one_exchange(|_| {
+        Some(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 100\r\n\r\n<html>".to_vec())
+    });
+    let err = builder_for(&fake)
+        .base_url(format!("http://{server}"))
+        .build()
+        .unwrap()
+        .send(create())
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    assert_eq!(err.status(), Some(502), "{err:?}");
     assert!(err.may_have_been_applied());
 }

@@ -291,3 +291,95 @@ fn failures_reaching_the_proxy_are_told_as_they_are() {
         "{err}"
     );
 }
+
+/// A SOCKS proxy that the environment names would be bypassed (this build
+/// has no SOCKS support), so `build()` refuses it, `Client::new` keeps the
+/// reason for every request, and `no_proxy()` still connects directly; a
+/// host `NO_PROXY` lists is reached directly and builds (in child
+/// processes).
+#[test]
+fn a_socks_proxy_in_the_environment_is_refused() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let fake = FakeLosant::start();
+    let port = fake.port().to_string();
+    let cases = [
+        ("ALL_PROXY", "socks5"),
+        ("ALL_PROXY", "socks5h"),
+        ("all_proxy", "socks4"),
+        ("HTTPS_PROXY", "socks4a"),
+    ];
+    for (variable, scheme) in cases {
+        let proxy = format!("{scheme}://{addr}");
+        run_in_child(
+            "child_refuses_the_environments_socks_proxy",
+            &[(variable, &proxy), ("LOSANT_REST_TEST_PORT", &port)],
+        );
+    }
+    assert_eq!(fake.request_count(), cases.len(), "each no_proxy() client");
+    let proxy = format!("socks5://{addr}");
+    run_in_child(
+        "child_builds_through_a_socks_proxy_for_a_host_no_proxy_lists",
+        &[
+            ("ALL_PROXY", &proxy),
+            ("NO_PROXY", "127.0.0.1"),
+            ("LOSANT_REST_TEST_PORT", &port),
+        ],
+    );
+    assert_eq!(fake.request_count(), cases.len() + 1);
+    assert!(listener.accept().is_err(), "nothing connected to the proxy");
+}
+
+fn child_base_url() -> String {
+    let port = std::env::var("LOSANT_REST_TEST_PORT").unwrap();
+    format!("http://127.0.0.1:{port}")
+}
+
+#[test]
+#[ignore = "run by a_socks_proxy_in_the_environment_is_refused in a child process"]
+fn child_refuses_the_environments_socks_proxy() {
+    let builder = Client::builder()
+        .access_token("fake-losant-access-token")
+        .base_url(child_base_url())
+        .max_retries(0);
+    let err = builder.clone().build().unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains("SOCKS") && text.contains("environment"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("127.0.0.1"),
+        "the proxy URL is not echoed: {text}"
+    );
+
+    // Client::new keeps the reason for every request (in a build without
+    // TLS, its `https` default is refused first, and that is the reason).
+    let err = Client::new("t").send(ListTokens::new()).unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err:?}");
+    if cfg!(any(feature = "rustls", feature = "native-tls")) {
+        assert!(err.to_string().contains("SOCKS"), "{err}");
+    }
+
+    builder
+        .no_proxy()
+        .build()
+        .unwrap()
+        .send(ListTokens::new())
+        .unwrap();
+}
+
+#[test]
+#[ignore = "run by a_socks_proxy_in_the_environment_is_refused in a child process"]
+fn child_builds_through_a_socks_proxy_for_a_host_no_proxy_lists() {
+    Client::builder()
+        .access_token("fake-losant-access-token")
+        .base_url(child_base_url())
+        .max_retries(0)
+        .build()
+        .unwrap()
+        .send(ListTokens::new())
+        .unwrap();
+}

@@ -2,8 +2,9 @@
 //! retries as the method allows, headers, query and body.
 
 mod common;
+mod stall;
 
-use common::client_for;
+use common::{builder_for, client_for};
 use losant_rest::fake::{FakeLosant, Fault};
 use losant_rest::request::{Method, RawRequest};
 use serde_json::json;
@@ -201,5 +202,52 @@ fn odd_paths_get_an_answer_or_a_typed_error_never_a_panic() {
             "{sent:?}"
         );
         assert!(!sent.path.contains(['\r', '\n', ' ']), "{sent:?}");
+    }
+}
+
+/// A client for a server on 127.0.0.1 that answers one request with `raw`.
+fn answering(fake: &FakeLosant, raw: &'static [u8]) -> losant_rest::Client {
+    let (server, _) = stall::one_exchange(move |_| Some(raw.to_vec()));
+    builder_for(fake)
+        .base_url(format!("http://{server}"))
+        .build()
+        .unwrap()
+}
+
+const NO_CONTENT: &[u8] = b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n";
+const EMPTY_200: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+
+#[test]
+fn an_empty_success_is_answered_as_null() {
+    let fake = FakeLosant::start();
+    for raw in [NO_CONTENT, EMPTY_200] {
+        let answer = answering(&fake, raw)
+            .send(RawRequest::new(Method::Put, "/anything").json(json!({})))
+            .unwrap();
+        assert_eq!(answer, serde_json::Value::Null);
+
+        // The same for any type that accepts `null`...
+        let unit: () = answering(&fake, raw)
+            .send_as(RawRequest::new(Method::Delete, "/anything"))
+            .unwrap();
+        assert_eq!(unit, ());
+        let none: Option<losant_rest::schema::ApiToken> = answering(&fake, raw)
+            .send_as(RawRequest::new(Method::Get, "/anything"))
+            .unwrap();
+        assert!(none.is_none());
+
+        // ...while a type that needs a body still fails to decode, with the
+        // status and the body (empty) as they arrived.
+        let err = answering(&fake, raw)
+            .send(losant_rest::tokens::GetToken::new(common::MISSING_ID))
+            .unwrap_err();
+        assert!(
+            matches!(&err, losant_rest::Error::Decode(d) if d.excerpt().is_empty()),
+            "{err:?}"
+        );
+        assert!(
+            err.status() == Some(204) || err.status() == Some(200),
+            "{err:?}"
+        );
     }
 }
