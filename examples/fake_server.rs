@@ -123,8 +123,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// Serves HTTPS and writes the CA clients must trust to `ca_out`, if given.
-#[cfg(feature = "rustls")]
+/// Serves HTTPS (the fake's own rustls, whichever TLS the client uses) and
+/// writes the CA clients must trust to `ca_out`, if given.
 fn with_tls(
     builder: losant_rest::fake::FakeLosantBuilder,
     ca_out: Option<&str>,
@@ -134,12 +134,4 @@ fn with_tls(
             .map_err(|e| format!("cannot write the test CA to {file}: {e}"))?;
     }
     Ok(builder.tls(true))
-}
-
-#[cfg(not(feature = "rustls"))]
-fn with_tls(
-    _builder: losant_rest::fake::FakeLosantBuilder,
-    _ca_out: Option<&str>,
-) -> Result<losant_rest::fake::FakeLosantBuilder, String> {
-    Err("--tls needs the rustls feature".into())
 }
