@@ -107,7 +107,7 @@ impl RawRequest {
     /// (`Accept`, `Accept-Version`, `User-Agent`) is replaced by it, and one
     /// that belongs to the client (`Authorization`, `Host`, `Content-Type`,
     /// `Content-Length`, `Transfer-Encoding`, `Accept-Encoding`, `Connection`,
-    /// `Expect`) makes sending fail with
+    /// `Expect` and the other hop-by-hop headers) makes sending fail with
     /// [`Error::InvalidRequest`] before anything is sent. Defaults to none.
     #[must_use]
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {

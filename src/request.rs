@@ -311,7 +311,11 @@ pub trait Request {
     ///   alive, and `close` or `upgrade` would defeat it;
     /// - `Expect`: `100-continue` makes a request with a body wait for an
     ///   interim answer before sending it, a stall with every server or
-    ///   proxy that sends none.
+    ///   proxy that sends none;
+    /// - the other hop-by-hop headers, `Keep-Alive`, `Proxy-Connection`,
+    ///   `TE`, `Trailer` and `Upgrade`, which describe one connection, and
+    ///   `Proxy-Authorization`, which through a proxy's tunnel would reach
+    ///   Losant itself (a proxy's credentials go in its URL).
     ///
     /// Names are case-insensitive, and a header written twice here is sent
     /// twice.

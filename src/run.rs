@@ -23,9 +23,10 @@ use crate::secret::AccessToken;
 const MAX_PREALLOCATION: u64 = 8 * 1024 * 1024;
 
 /// Headers that belong to the client: the token, the framing of the body,
-/// the encodings it can decode, its pool's keep-alive, and the `Expect`
-/// handshake it does not use. A request that writes one is refused.
-const RESERVED_HEADERS: [HeaderName; 8] = [
+/// the encodings it can decode, its pool's keep-alive, the `Expect`
+/// handshake it does not use, and the other hop-by-hop headers. A request
+/// that writes one is refused.
+const RESERVED_HEADERS: [HeaderName; 14] = [
     header::ACCEPT_ENCODING,
     header::AUTHORIZATION,
     header::CONNECTION,
@@ -33,7 +34,16 @@ const RESERVED_HEADERS: [HeaderName; 8] = [
     header::CONTENT_TYPE,
     header::EXPECT,
     header::HOST,
+    // The hop-by-hop headers: they describe one connection (which the pool
+    // owns), and a proxy's credentials would travel to Losant itself
+    // through a CONNECT tunnel.
+    HeaderName::from_static("keep-alive"),
+    HeaderName::from_static("proxy-connection"),
+    header::PROXY_AUTHORIZATION,
+    header::TE,
+    header::TRAILER,
     header::TRANSFER_ENCODING,
+    header::UPGRADE,
 ];
 
 /// What every clone of a client shares, and every exchange needs.
