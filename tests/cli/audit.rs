@@ -576,3 +576,60 @@ fn a_reader_that_goes_away_does_not_hide_the_verdict() {
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(stderr, "");
 }
+
+#[test]
+fn audit_org_id_reads_only_that_organizations_applications() {
+    let fake = FakeLosant::start();
+    let org = "5c0000000000000000000abc";
+    let mine = fake.add_application("Own");
+    let theirs = fake.add_organization_application(org, "Acme", "Acme fleet");
+    let other = fake.add_organization_application("5c0000000000000000000def", "Other", "Else");
+    fake.seed(1);
+    for app in [&mine, &theirs, &other] {
+        fake.seed_for(&Owner::application(app), 2);
+    }
+    let doc = json_of(&run(&fake, &["audit", "--json", "--org-id", org]));
+    let owner_ids: Vec<&Value> = doc["tokens"]
+        .as_array()
+        .expect("tokens")
+        .iter()
+        .map(|t| &t["ownerId"])
+        .collect();
+    assert_eq!(
+        owner_ids.iter().filter(|id| **id == &json!(theirs)).count(),
+        2,
+        "{doc:#}"
+    );
+    assert!(!owner_ids.contains(&&json!(mine)), "{doc:#}");
+    assert!(!owner_ids.contains(&&json!(other)), "{doc:#}");
+    let lists: Vec<String> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/applications")
+        .map(|r| r.query)
+        .collect();
+    assert!(!lists.is_empty());
+    assert!(
+        lists.iter().all(|q| q.contains(&format!("orgId={org}"))),
+        "{lists:?}"
+    );
+}
+
+#[test]
+fn audit_refuses_a_bad_org_id_before_sending_anything() {
+    let fake = FakeLosant::start();
+    estate(&fake);
+    for bad in [
+        "acme",
+        "",
+        "5c0000000000000000000ab",
+        "5c0000000000000000000abz",
+    ] {
+        let out = run(&fake, &["audit", "--org-id", bad]);
+        assert_eq!(out.code, Some(2), "{bad:?}: {out:#?}");
+        assert!(out.stderr.contains("--org-id"), "{out:#?}");
+    }
+    assert_eq!(fake.request_count(), 0);
+    let out = run(&fake, &["audit", "--json", "--org-id", "sandbox"]);
+    out.assert_ok();
+}

@@ -32,7 +32,11 @@ and findings), --csv for a spreadsheet, or --json for one document
 An owner that cannot be read goes into `errors` (and a note on stderr), the
 audit goes on, and the exit status is 1. --fail-on FINDING[,FINDING] exits 1
 when any token has one of them, for CI and cron. Progress goes to stderr
-while it runs, when stderr is a terminal.";
+while it runs, when stderr is a terminal.
+--org-id ID (24 hex characters or `sandbox`) reads only that organization's
+applications; the user's own tokens and every instance are still read.
+In --csv, a cell that begins with =, +, -, @, a tab or a carriage return gets
+a leading ' so that a spreadsheet does not run it as a formula.";
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
@@ -55,6 +59,10 @@ pub struct AuditArgs {
         value_delimiter = ','
     )]
     pub fail_on: Vec<Finding>,
+    /// Read only the applications of this organization (24 hex characters
+    /// or `sandbox`)
+    #[arg(long, value_name = "ID")]
+    pub org_id: Option<String>,
 }
 
 /// What the audit says about a token.
@@ -249,8 +257,17 @@ pub fn write_csv(out: &mut impl Write, report: &Report) -> io::Result<()> {
     Ok(())
 }
 
-/// A field, quoted when it holds a comma, a quote or a line break.
+/// A field, quoted when it holds a comma, a quote or a line break. A field
+/// that a spreadsheet would run as a formula (OWASP's CSV injection) gets a
+/// leading `'` first.
 fn csv_field(field: &str) -> String {
+    let defused;
+    let field = if field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        defused = format!("'{field}");
+        defused.as_str()
+    } else {
+        field
+    };
     if field.contains([',', '"', '\r', '\n']) {
         format!("\"{}\"", field.replace('"', "\"\""))
     } else {
@@ -343,6 +360,18 @@ pub fn run(ctx: &crate::commands::Ctx, args: &AuditArgs) -> Result<(), crate::re
         return Err(Failure::Usage("give --csv or --json, not both".into()));
     }
     let mut job = AllTokens::new().concurrency(usize::from(args.concurrency));
+    if let Some(org) = &args.org_id {
+        // Checked here so that a bad ID stops the audit before anything is
+        // sent: the library would refuse it only with GET /applications,
+        // after the other owners' requests had gone out.
+        if org != "sandbox" && !(org.len() == 24 && org.bytes().all(|b| b.is_ascii_hexdigit())) {
+            return Err(Failure::Usage(format!(
+                "--org-id {}: must be 24 hexadecimal characters or `sandbox`",
+                clean(org)
+            )));
+        }
+        job = job.org_id(org.clone());
+    }
     let progress = io::stderr().is_terminal();
     if progress {
         job = job.on_progress(|p| {
@@ -638,6 +667,42 @@ mod tests {
              2025-01-01T00:00:00.000Z,never-expires broad-scope"
         );
         assert_eq!(lines.len(), 4, "two rows and the final CRLF");
+    }
+
+    #[test]
+    fn csv_defuses_formulas_and_still_quotes() {
+        let mut report = sample();
+        report.tokens[0].name = "=HYPERLINK(\"x\")".into();
+        report.tokens[1].name = "-1+2".into();
+        let mut out = Vec::new();
+        write_csv(&mut out, &report).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.split("\r\n").collect();
+        assert!(
+            lines[1]
+                .starts_with("5a0000000000000000000001,\"'=HYPERLINK(\"\"x\"\")\",application,"),
+            "{text}"
+        );
+        assert!(
+            lines[2].starts_with("5a0000000000000000000002,'-1+2,user,"),
+            "{text}"
+        );
+        for (cell, want) in [
+            ("+1", "'+1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "\"'\rx\""),
+            ("ci", "ci"),
+            ("a=b", "a=b"),
+            ("", ""),
+        ] {
+            assert_eq!(csv_field(cell), want, "{cell:?}");
+        }
+        // The table and JSON keep the name as it is.
+        assert_eq!(to_json(&report)["tokens"][1]["name"], "-1+2");
+        let mut table = Vec::new();
+        write_table(&mut table, &report).unwrap();
+        assert!(!String::from_utf8(table).unwrap().contains("'-1+2"));
     }
 
     #[test]
